@@ -1,0 +1,42 @@
+"""canon: canonical spaces and disparity matrices of neural networks.
+
+The helper library of an executable companion to H. Jiang, *Why Learning of
+Large-Scale Neural Networks Behaves Like Convex Optimization* (arXiv:1903.02140).
+
+Modules
+-------
+fourier           the canonical space: grids, truncation sets, coefficients (eq. 4-6)
+nets              MLPs over a flat parameter vector: the literal space (eq. 3)
+initializations   seeded initial parameters (section 3.3.3)
+symmetries        permutations, ReLU rescalings, tanh sign flips
+losses            convex losses and the objective Q (eq. 1-2)
+disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
+ledger            certificates and the records the claims ledger is built from
+plots             the book's figure style
+"""
+
+from .activations import ACTIVATIONS
+from .disparity import disparity_matrix, gradient_identity, numerical_rank, singular_values
+from .fourier import (
+    Grid,
+    Omega,
+    Space,
+    ball,
+    basis_matrix,
+    coefficient_magnitudes,
+    cube,
+    cube_space,
+    fourier_coefficients,
+    full_space,
+    midpoint_grid,
+    most_significant,
+    partial_sum,
+    truncation_error,
+)
+from .initializations import initialize
+from .ledger import CLAIMS, certify
+from .losses import LOSSES, loss_derivative, loss_values, objective
+from .nets import MLP, per_sample_gradients
+from .symmetries import flip_units, permute_units, rescale_units
+
+__version__ = "0.1.0"
