@@ -39,4 +39,6 @@ from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
 from .symmetries import flip_units, permute_units, rescale_units
 
+from . import plots
+
 __version__ = "0.1.0"

@@ -1,0 +1,65 @@
+# The book's two commands (see README.md):
+#   make book   build the whole book, executing every chapter, and say where to open it
+#   make test   unit tests, nbval on every chapter, a strict build, a browser check
+# Both create .venv on first use (Python 3.10+ and pip are all they need) and are idempotent.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+BUILD   := _build
+JB      := $(BIN)/jupyter-book
+
+.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean
+
+book: $(STAMP)
+	$(JB) build . --all
+	@echo
+	@echo "The book is built: open $(CURDIR)/$(BUILD)/html/index.html in a browser"
+	@echo "(or serve it: $(BIN)/python -m http.server -d $(BUILD)/html 8000)."
+	-@if [ -n "$$DISPLAY" ] && command -v xdg-open >/dev/null; then xdg-open $(BUILD)/html/index.html; fi
+
+book-student: $(STAMP)
+	CANON_STUDENT=1 $(JB) build . --all --path-output $(BUILD)/student
+	@echo "Student edition (solutions hidden): $(CURDIR)/$(BUILD)/student/_build/html/index.html"
+
+test: $(STAMP) chromium
+	rm -rf $(BUILD)
+	$(JB) build . --all -W -n --keep-going
+	$(BIN)/python -m pytest tests book --nbval -p no:cacheprovider
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not site" -p no:cacheprovider
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest book --nbval -p no:cacheprovider
+
+strict-build: $(STAMP)
+	rm -rf $(BUILD)
+	$(JB) build . --all -W -n --keep-going
+
+site-check: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_disparity.py
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	touch $(STAMP)
+
+# The browser check drives Debian's chromium (no browser download).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser check"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "The browser check needs chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(BUILD) .jupyter_cache
