@@ -1,7 +1,7 @@
 """Fourier analysis on the unit hypercube U = [0, 1]^d: the canonical space.
 
-Implements eq. (4)-(6) of Jiang (2019) in the book's conventions
-(``FORMULAS.md``): coefficients are computed from samples on the midpoint grid
+Implements eq. (4)-(6) of Jiang (2019) in the book's conventions (its Notation page):
+coefficients are computed from samples on the midpoint grid
 ``x_j = (j + 1/2) / n`` with the FFT, and a function is represented in the real
 orthonormal basis
 
