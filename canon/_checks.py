@@ -47,6 +47,8 @@ def array(name, value, ndim=None, shape=None, finite=True, dtype=np.float64):
 
     ``shape`` may hold ``None`` for axes of any length.
     """
+    if np.iscomplexobj(value) and not np.issubdtype(np.dtype(dtype), np.complexfloating):
+        fail(name, "real values", "complex values", TypeError)
     try:
         result = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
@@ -57,7 +59,8 @@ def array(name, value, ndim=None, shape=None, finite=True, dtype=np.float64):
         if result.ndim != len(shape) or any(
             want is not None and want != have for want, have in zip(shape, result.shape)
         ):
-            wanted = tuple("any" if s is None else s for s in shape)
+            wanted = ", ".join("any" if s is None else str(s) for s in shape)
+            wanted = f"({wanted},)" if len(shape) == 1 else f"({wanted})"
             fail(name, f"shape {wanted}", f"shape {result.shape}")
     if finite and not np.all(np.isfinite(result)):
         bad = int(np.size(result) - np.count_nonzero(np.isfinite(result)))

@@ -48,7 +48,9 @@ def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
         and ``'fft'`` otherwise (see the module docstring).
     block_elements : int
         Largest number of float64 values a block of per-sample derivatives may hold
-        (default 2**23, 64 MB); it bounds the memory of both fast routes.
+        (default 2**23, 64 MB); it bounds the working memory of both fast routes,
+        beyond the layer factors (N x width) and, for ``'contract'``, the N x K
+        basis matrix.
 
     Returns
     -------
@@ -161,7 +163,9 @@ def numerical_rank(H, rtol=None):
     s = singular_values(H)
     if rtol is None:
         rtol = max(np.shape(H)) * np.finfo(np.float64).eps
-    rtol = _checks.real("rtol", rtol, minimum=0, maximum=1, strict_minimum=True)
+    rtol = _checks.real("rtol", rtol, minimum=0, strict_minimum=True)
+    if rtol >= 1:
+        _checks.fail("rtol", "a relative tolerance in (0, 1)", rtol)
     if s[0] == 0:
         return 0
     return int(np.sum(s > rtol * s[0]))

@@ -36,7 +36,10 @@ def permute_units(net, w, layer, permutation):
     """
     layers, layer = _hidden_layer(net, w, layer)
     m = net.widths[layer]
-    p = _checks.array("permutation", permutation, ndim=1, shape=(m,), dtype=np.int64)
+    p = _checks.array("permutation", permutation, ndim=1, shape=(m,))
+    if not np.all(p == np.round(p)):
+        _checks.fail("permutation", "integer unit indices", p.tolist())
+    p = p.astype(np.int64)
     if not np.array_equal(np.sort(p), np.arange(m)):
         _checks.fail("permutation", f"a permutation of 0..{m - 1}", p.tolist())
     (W, b), (W_next, b_next) = layers[layer], layers[layer + 1]

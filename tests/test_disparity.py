@@ -1,0 +1,213 @@
+"""Tests of canon.disparity: the disparity matrix H(w) (eq. 8) and eq. (9).
+
+Independent route: ``reference_disparity`` of tests/reference.py, autograd's Jacobian on
+the grid times the real basis summed directly (no FFT, no hand-written backward pass).
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+import canon
+import canon.disparity
+from reference import direct_coefficients, jacobian_on_grid, reference_disparity, relative_error
+
+ACTIVATIONS = sorted(canon.ACTIVATIONS)
+WIDTHS = [(5,), (4, 3), (3, 4, 2)]
+# 'auto' picks 'contract' for the cubes (K < 4 log2 N) and 'fft' for the full spaces
+SPACES = {
+    "d1-cube": lambda: canon.cube_space(16, 1, 5),
+    "d1-full": lambda: canon.full_space(21, 1),
+    "d2-cube": lambda: canon.cube_space(10, 2, 1),
+    "d2-full": lambda: canon.full_space(7, 2),
+}
+METHODS = ["fft", "contract", "autograd", "auto"]
+
+
+@functools.lru_cache(maxsize=None)
+def _setting(activation, widths, space_name):
+    """(net, w, space, reference H), computed once per setting."""
+    space = SPACES[space_name]()
+    net = canon.MLP(d=space.grid.d, widths=widths, activation=activation)
+    w = canon.initialize(net, seed=len(widths), scheme="centred", spread=0.2)
+    w = w + 0.1 * np.random.default_rng(0).normal(size=net.M)  # non-zero output bias too
+    return net, w, space, reference_disparity(net, w, space)
+
+
+def _agree(H, reference):
+    """Entry-wise to 1e-10 of the largest entry, and 1e-12 in norm."""
+    scale = np.max(np.abs(reference))
+    return np.max(np.abs(H - reference)) < 1e-10 * scale and relative_error(H, reference) < 1e-12
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("space_name", sorted(SPACES))
+@pytest.mark.parametrize("widths", WIDTHS, ids=["depth1", "depth2", "depth3"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_method_equals_the_reference(activation, widths, space_name, method):
+    net, w, space, reference = _setting(activation, widths, space_name)
+    H = canon.disparity_matrix(net, w, space, method=method)
+    assert H.shape == (net.M, space.K)
+    assert _agree(H, reference)
+
+
+@pytest.mark.parametrize("method", ["fft", "contract"])
+@pytest.mark.parametrize("space_name", sorted(SPACES))
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_small_blocks_give_the_same_H(activation, space_name, method):
+    net, w, space, reference = _setting(activation, (3, 4, 2), space_name)
+    H = canon.disparity_matrix(net, w, space, method=method, block_elements=7)
+    assert _agree(H, reference)
+    np.testing.assert_allclose(H, canon.disparity_matrix(net, w, space, method=method), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("space_name, route", [("d1-cube", "contract"), ("d1-full", "fft"), ("d2-cube", "contract"), ("d2-full", "fft")])
+def test_auto_follows_its_documented_rule(space_name, route, monkeypatch):
+    net, w, space, _ = _setting("tanh", (5,), space_name)
+    assert (space.K < 4 * np.log2(space.grid.N)) == (route == "contract")
+    used = []
+    for name in ("_rows_fft", "_rows_contract"):
+        original = getattr(canon.disparity, name)
+        monkeypatch.setattr(canon.disparity, name, lambda *args, _f=original, _n=name: used.append(_n) or _f(*args))
+    canon.disparity_matrix(net, w, space)
+    assert set(used) == {f"_rows_{route}"}
+
+
+def test_truncated_H_is_a_set_of_columns_of_the_full_H():
+    full, small = canon.full_space(9, 2), canon.cube_space(9, 2, 2)
+    net = canon.MLP(d=2, widths=(6,), activation="softplus")
+    w = canon.initialize(net, 0)
+    H_full = canon.disparity_matrix(net, w, full)
+    columns = [full.omega.labels.index(label) for label in small.omega.labels]
+    np.testing.assert_allclose(canon.disparity_matrix(net, w, small), H_full[:, columns], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("n, d, widths", [(31, 1, (6,)), (9, 2, (5, 4)), (7, 2, (8,))])
+def test_singular_values_in_the_full_space(activation, n, d, widths):
+    """Discrete-exact setting: sigma(H) = sigma(J) / sqrt(N), so rank H = rank J."""
+    space = canon.full_space(n, d)
+    net = canon.MLP(d=d, widths=widths, activation=activation)
+    w = canon.initialize(net, 1, scheme="centred")
+    H = canon.disparity_matrix(net, w, space)
+    s_H = canon.singular_values(H)
+    s_J = np.linalg.svd(jacobian_on_grid(net, w, space.grid.points), compute_uv=False) / np.sqrt(space.grid.N)
+    assert np.max(np.abs(s_H - s_J)) < 1e-12 * s_J[0]
+    assert canon.numerical_rank(H) == np.linalg.matrix_rank(jacobian_on_grid(net, w, space.grid.points))
+
+
+def _training_set(space, T, loss, seed):
+    rng = np.random.default_rng(seed)
+    x = space.grid.points[rng.choice(space.grid.N, size=T, replace=False)]
+    y = rng.normal(size=T) if loss == "mse" else rng.uniform(size=T)
+    return x, y
+
+
+@pytest.mark.parametrize("loss", canon.LOSSES)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("n, d, widths", [(15, 1, (6,)), (7, 2, (4, 3))])
+def test_gradient_identity_holds_in_the_discrete_exact_setting(loss, activation, n, d, widths):
+    """Eq. (9) to round-off: full space (K = N, odd n) and training points on the grid."""
+    space = canon.full_space(n, d)
+    net = canon.MLP(d=d, widths=widths, activation=activation)
+    w = canon.initialize(net, 2, scheme="centred")
+    x, y = _training_set(space, 8, loss, seed=3)
+    lhs, rhs = canon.gradient_identity(net, w, x, y, loss, space)
+    # the left side is the chain rule through the data: J(x)^T l'(y, f(x))
+    expected = jacobian_on_grid(net, w, x).T @ canon.loss_derivative(loss, y, net(w, x))
+    assert relative_error(lhs, expected) < 1e-13
+    assert relative_error(rhs, lhs) < 1e-12
+    # a precomputed H gives the same right side
+    _, rhs_given = canon.gradient_identity(net, w, x, y, loss, space, H=canon.disparity_matrix(net, w, space))
+    np.testing.assert_allclose(rhs_given, rhs, rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("loss", canon.LOSSES)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("space_name", ["d1-cube", "d2-cube"])
+def test_gradient_identity_has_a_truncation_residual_off_the_grid(loss, activation, space_name):
+    """Remark 2: off the grid with a truncated Omega eq. (9) is not exact, so the test above can fail."""
+    space = SPACES[space_name]()
+    d = space.grid.d
+    net = canon.MLP(d=d, widths=(6,), activation=activation)
+    w = canon.initialize(net, 2, scheme="centred")
+    rng = np.random.default_rng(4)
+    x = rng.uniform(size=(8, d))
+    y = rng.normal(size=8) if loss == "mse" else rng.uniform(size=8)
+    lhs, rhs = canon.gradient_identity(net, w, x, y, loss, space)
+    assert relative_error(rhs, lhs) > 1e-6
+
+
+@pytest.mark.parametrize("loss", canon.LOSSES)
+@pytest.mark.parametrize("space_name", ["d1-cube", "d2-full"])
+def test_gradient_identity_right_side_is_H_times_the_canonical_gradient(loss, space_name):
+    """The right side is H grad_theta Q at theta(w), i.e. with f_Omega (not f_w) at the data."""
+    space = SPACES[space_name]()
+    d = space.grid.d
+    net = canon.MLP(d=d, widths=(4, 3), activation="softplus")
+    w = canon.initialize(net, 5, scheme="centred")
+    rng = np.random.default_rng(6)
+    x = rng.uniform(size=(7, d))
+    y = rng.normal(size=7) if loss == "mse" else rng.uniform(size=7)
+    theta = direct_coefficients(net(w, space.grid.points), space.omega, space.grid.points)
+    phi = canon.basis_matrix(space.omega, x)
+    expected = reference_disparity(net, w, space) @ (phi.T @ canon.loss_derivative(loss, y, phi @ theta))
+    _, rhs = canon.gradient_identity(net, w, x, y, loss, space)
+    assert relative_error(rhs, expected) < 1e-12
+
+
+def test_gradient_identity_needs_the_full_space_even_on_the_grid():
+    space = canon.cube_space(15, 1, 3)
+    net = canon.MLP(d=1, widths=(6,), activation="tanh")
+    w = canon.initialize(net, 2, scheme="centred")
+    x, y = _training_set(space, 8, "mse", seed=3)
+    lhs, rhs = canon.gradient_identity(net, w, x, y, "mse", space)
+    assert relative_error(rhs, lhs) > 1e-6
+
+
+# --- singular values and numerical rank --------------------------------------
+
+
+def _matrix_with_singular_values(s, M, K, seed=0):
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.normal(size=(M, M)))[0][:, : len(s)]
+    V = np.linalg.qr(rng.normal(size=(K, K)))[0][:, : len(s)]
+    return (U * s) @ V.T
+
+
+@pytest.mark.parametrize("rank", [1, 3, 7, 20])
+def test_numerical_rank_of_matrices_of_known_rank(rank):
+    s = np.linspace(2.0, 0.5, rank)
+    A = _matrix_with_singular_values(s, 30, 20)
+    assert canon.numerical_rank(A) == rank
+    assert canon.numerical_rank(A.T) == rank
+    expected = np.concatenate([s, np.zeros(20 - rank)])
+    assert np.max(np.abs(canon.singular_values(A) - expected)) < 1e-14 * 30
+
+
+def test_numerical_rank_follows_the_tolerance():
+    s = np.logspace(0, -8, 9)  # 1, 1e-1, ..., 1e-8
+    A = _matrix_with_singular_values(s, 12, 10)
+    assert canon.numerical_rank(A) == 9
+    assert canon.numerical_rank(A, rtol=10**-4.5) == 5
+    assert canon.numerical_rank(A, rtol=10**-0.5) == 1
+
+
+def test_numerical_rank_of_zero_is_zero():
+    assert canon.numerical_rank(np.zeros((4, 3))) == 0
+
+
+def test_dead_relu_unit_gives_zero_rows_and_loses_rank():
+    """Section 3.3.1: a unit inactive on all of U contributes zero rows to H."""
+    space = canon.full_space(9, 2)
+    net = canon.MLP(d=2, widths=(4,), activation="relu")
+    layers = [(np.array(W), np.array(b)) for W, b in net.unpack(canon.initialize(net, 0, "centred"))]
+    layers[0][0][2], layers[0][1][2] = [1.0, 1.0], -5.0  # unit 2: x1 + x2 - 5 < 0 on U
+    w = net.pack(layers)
+    H = canon.disparity_matrix(net, w, space)
+    (W1, b1), (W2, _) = net.layer_slices()[0], net.layer_slices()[1]
+    dead = [W1.start + 4, W1.start + 5, b1.start + 2, W2.start + 2]
+    np.testing.assert_array_equal(H[dead], 0.0)
+    alive = canon.numerical_rank(np.delete(H, dead, axis=0))
+    assert canon.numerical_rank(H) == alive

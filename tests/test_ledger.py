@@ -1,0 +1,70 @@
+"""Tests of canon.ledger: certificates and the records of the claims ledger."""
+
+import json
+
+import numpy as np
+import pytest
+
+import canon
+from canon.ledger import STATUSES, read_certificates
+
+
+def test_a_failed_certificate_raises(monkeypatch, tmp_path):
+    monkeypatch.setenv("CANON_LEDGER_DIR", str(tmp_path))
+    with pytest.raises(AssertionError, match=r"certificate cert-eq9-exact failed: eq\. \(9\) holds \(residual 0\.3\)"):
+        canon.certify("cert-eq9-exact", "eq9", False, "eq. (9) holds", evidence="residual 0.3")
+    with pytest.raises(AssertionError, match="cert-numpy-false"):
+        canon.certify("cert-numpy-false", "eq9", np.bool_(False), "numpy's False counts too")
+    assert read_certificates(str(tmp_path)) == []  # a failure is not recorded
+
+
+def test_a_passed_certificate_is_recorded(monkeypatch, tmp_path, capsys):
+    folder = tmp_path / "ledger"  # created on demand
+    monkeypatch.setenv("CANON_LEDGER_DIR", str(folder))
+    canon.certify("cert-eq9-exact", "eq9", True, "eq. (9) holds to round-off", evidence="residual 2e-16")
+    canon.certify("cert-remark9", "remark9", np.bool_(True), "rank capped", status=STATUSES[1])
+    assert capsys.readouterr().out.splitlines() == [
+        "certified [eq9]: eq. (9) holds to round-off (residual 2e-16)",
+        "certified [remark9]: rank capped",
+    ]
+    lines = (folder / "certificates.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == read_certificates(str(folder))
+    assert read_certificates(str(folder)) == [
+        dict(label="cert-eq9-exact", claim="eq9", statement="eq. (9) holds to round-off", status="holds", evidence="residual 2e-16"),
+        dict(label="cert-remark9", claim="remark9", statement="rank capped", status="holds with an extra condition", evidence=""),
+    ]  # fmt: skip
+
+
+def test_nothing_is_written_without_the_variable(monkeypatch, tmp_path):
+    monkeypatch.delenv("CANON_LEDGER_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    canon.certify("cert-quiet", "eq1", True, "MSE is convex")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("CANON_LEDGER_DIR", "")  # empty means unset
+    canon.certify("cert-quiet", "eq1", True, "MSE is convex")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_claim_is_stated():
+    assert {"eq1", "eq9", "theorem1", "lemma1", "lemma2", "theorem2", "sec331", "sec332", "sec333"} <= set(canon.CLAIMS)
+    assert {f"remark{i}" for i in range(1, 14)} <= set(canon.CLAIMS)
+    assert all(isinstance(text, str) and text for text in canon.CLAIMS.values())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        pytest.param(dict(claim="eq99"), ValueError, r"^claim: expected one of 'eq1'.*got 'eq99'", id="unknown-claim"),
+        pytest.param(dict(status="true"), ValueError, r"^status: expected one of 'holds'.*got 'true'", id="unknown-status"),
+        pytest.param(dict(label=""), TypeError, r"^label: expected a non-empty MyST target name", id="empty-label"),
+        pytest.param(dict(label=3), TypeError, r"^label: expected a non-empty MyST target name, got 3", id="label-not-a-string"),
+        pytest.param(dict(passed=1), TypeError, r"^passed: expected a bool .*got int", id="passed-an-int"),
+        pytest.param(dict(passed="yes"), TypeError, r"^passed: expected a bool .*got str", id="passed-a-string"),
+    ],
+)
+def test_certify_rejects(kwargs, error, match, monkeypatch, tmp_path):
+    monkeypatch.setenv("CANON_LEDGER_DIR", str(tmp_path))
+    arguments = dict(label="cert-x", claim="eq9", passed=True, statement="s") | kwargs
+    with pytest.raises(error, match=match):
+        canon.certify(**arguments)
+    assert read_certificates(str(tmp_path)) == []
