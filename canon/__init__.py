@@ -10,12 +10,25 @@ nets              MLPs over a flat parameter vector: the literal space (eq. 3)
 initializations   seeded initial parameters (section 3.3.3)
 symmetries        permutations, ReLU rescalings, tanh sign flips
 losses            convex losses and the objective Q (eq. 1-2)
+canonical         learning in the canonical space: Phi, Q(theta), least squares (eq. 7, Theorem 1)
 disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
 ledger            certificates and the records the claims ledger is built from
 plots             the book's figure style
 """
 
 from .activations import ACTIVATIONS
+from .canonical import (
+    LeastSquares,
+    canonical_gradient,
+    canonical_hessian,
+    canonical_objective,
+    convexity_gaps,
+    design_matrix,
+    interpolate,
+    is_positive_semidefinite,
+    least_squares,
+    smallest_eigenvalue,
+)
 from .disparity import disparity_matrix, gradient_identity, numerical_rank, singular_values
 from .fourier import (
     Grid,
@@ -39,6 +52,6 @@ from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
 from .symmetries import flip_units, permute_units, rescale_units
 
-from . import plots
+from . import canonical, plots
 
 __version__ = "0.1.0"

@@ -6,8 +6,9 @@ Both losses are "meaningful" in the sense of eq. (1) and convex in the predictio
     ``l(y, yhat) = (yhat - y)**2 / 2``.
 ``'cross_entropy'``
     binary cross-entropy on a logit, labels ``y`` in [0, 1]:
-    ``l(y, yhat) = log(1 + exp(yhat)) - y * yhat``. For y in {0, 1} it tends to 0
-    as the correct class's margin grows.
+    ``l(y, yhat) = log(1 + exp(yhat)) - y * yhat``, evaluated as
+    ``(1 - y) log(1 + exp(yhat)) + y log(1 + exp(-yhat))`` so that large margins do
+    not cancel to 0. For y in {0, 1} it tends to 0 as the correct class's margin grows.
 
 The objective is the sum over the training set, ``Q = sum_t l(y_t, f(x_t))``.
 """
@@ -41,7 +42,8 @@ def loss_values(loss, y, yhat):
     y, yhat = _check(loss, y, yhat)
     if loss == "mse":
         return 0.5 * (yhat - y) ** 2
-    return anp.logaddexp(0.0, yhat) - y * yhat
+    # Algebraically log(1 + e^yhat) - y yhat, without the cancellation for large |yhat|.
+    return (1.0 - y) * anp.logaddexp(0.0, yhat) + y * anp.logaddexp(0.0, -yhat)
 
 
 def loss_derivative(loss, y, yhat):
