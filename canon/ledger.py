@@ -10,6 +10,7 @@ computed in that very build.
 
 import json
 import os
+import textwrap
 
 import numpy as np
 
@@ -98,7 +99,8 @@ def certify(label, claim, passed, statement, status="holds", evidence=""):
         record = dict(label=label, claim=claim, statement=statement, status=status, evidence=evidence)
         with open(os.path.join(folder, "certificates.jsonl"), "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
-    print(f"certified [{claim}]: {statement}" + (f" ({evidence})" if evidence else ""))
+    line = f"certified [{claim}]: {statement}" + (f" ({evidence})" if evidence else "")
+    print(textwrap.fill(line, width=88, subsequent_indent="    "))
 
 
 def read_certificates(folder):
