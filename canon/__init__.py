@@ -12,6 +12,7 @@ symmetries        permutations, ReLU rescalings, tanh sign flips
 losses            convex losses and the objective Q (eq. 1-2)
 canonical         learning in the canonical space: Phi, Q(theta), least squares (eq. 7, Theorem 1)
 disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
+cosine            a second canonical basis: cosines of the even extension (DCT-II)
 ledger            certificates and the records the claims ledger is built from
 plots             the book's figure style
 """
@@ -28,6 +29,17 @@ from .canonical import (
     is_positive_semidefinite,
     least_squares,
     smallest_eigenvalue,
+)
+from .cosine import (
+    CosineSpace,
+    cosine_basis_matrix,
+    cosine_coefficients,
+    cosine_cube_space,
+    cosine_disparity_matrix,
+    cosine_full_space,
+    cosine_gradient_identity,
+    cosine_partial_sum,
+    cosine_truncation_error,
 )
 from .disparity import disparity_matrix, gradient_identity, numerical_rank, singular_values
 from .fourier import (
@@ -52,6 +64,6 @@ from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
 from .symmetries import flip_units, permute_units, rescale_units
 
-from . import canonical, plots
+from . import canonical, cosine, plots
 
 __version__ = "0.1.0"
