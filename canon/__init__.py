@@ -12,6 +12,8 @@ symmetries        permutations, ReLU rescalings, tanh sign flips
 losses            convex losses and the objective Q (eq. 1-2)
 canonical         learning in the canonical space: Phi, Q(theta), least squares (eq. 7, Theorem 1)
 disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
+ntk               the empirical neural tangent kernel and its compression onto span(Omega)
+stationary        Hessians and the classification of stationary points (Lemmas 1-2)
 cosine            a second canonical basis: cosines of the even extension (DCT-II)
 ledger            certificates and the records the claims ledger is built from
 plots             the book's figure style
@@ -62,8 +64,10 @@ from .initializations import initialize
 from .ledger import CLAIMS, certify
 from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
+from .ntk import compressed_ntk, ntk_gram
+from .stationary import KINDS, Classification, classify, gradient_norm, hessian, objective_function, probe_neighbourhood
 from .symmetries import flip_units, permute_units, rescale_units
 
-from . import canonical, cosine, plots
+from . import canonical, cosine, ntk, plots, stationary
 
 __version__ = "0.1.0"
