@@ -4,6 +4,10 @@
 # Both create .venv on first use (Python 3.10+ and pip are all they need) and are idempotent.
 
 PYTHON  ?= python3
+# One BLAS thread: the book's matrices are small, and threaded OpenBLAS on a busy 2-core
+# machine made small SVDs up to 100x slower; it also keeps round-off identical between runs.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed

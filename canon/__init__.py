@@ -14,6 +14,7 @@ canonical         learning in the canonical space: Phi, Q(theta), least squares 
 disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
 ntk               the empirical neural tangent kernel and its compression onto span(Omega)
 stationary        Hessians and the classification of stationary points (Lemmas 1-2)
+train             Algorithm 1: gradient descent and SGD with a history (Theorem 2)
 cosine            a second canonical basis: cosines of the even extension (DCT-II)
 ledger            certificates and the records the claims ledger is built from
 plots             the book's figure style
@@ -66,8 +67,9 @@ from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
 from .ntk import compressed_ntk, ntk_gram
 from .stationary import KINDS, Classification, classify, gradient_norm, hessian, objective_function, probe_neighbourhood
+from .train import Run, gradient_descent, ntk_step_size, objective_and_gradient
 from .symmetries import flip_units, permute_units, rescale_units
 
-from . import canonical, cosine, ntk, plots, stationary
+from . import canonical, cosine, ntk, plots, stationary, train
 
 __version__ = "0.1.0"

@@ -49,7 +49,7 @@ def ntk_gram(net, w, x, x_prime=None):
 
     References
     ----------
-    Remark 6 of the book (FORMULAS.md); Jacot et al. (2018).
+    Remark 6 of the book (the disparity-matrix chapter); Jacot et al. (2018).
     """
     _check_net(net)
     w = net.check_parameters(w)

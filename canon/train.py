@@ -10,8 +10,8 @@ where ``g_n`` is the gradient of the objective ``Q(w) = sum_t l(y_t, f_w(x_t))``
 expectation is the full gradient, so a step size means the same in both).
 
 The gradient is computed without autograd: one vectorized forward and backward
-pass (``MLP.layer_factors``) gives, for every layer,
-``dQ/dW_l = (delta_l * l')^T a_{l-1}`` and ``dQ/db_l = delta_l^T l'`` with
+pass in plain numpy gives, for every layer, ``dQ/dW_l = e_l^T a_{l-1}`` and
+``dQ/db_l = e_l^T 1`` with ``e_l = dQ/dz_l`` back-propagated from
 ``l'_t = dl/dyhat (y_t, f_w(x_t))`` -- the product ``J^T l'`` of eq. (9)'s left
 side without forming the T x M Jacobian J. A step costs a few small matrix
 products, so tens of thousands of steps on a small network take seconds.
@@ -31,7 +31,8 @@ import numpy as np
 from . import _checks
 from .disparity import disparity_matrix
 from .fourier import _check_space
-from .losses import LOSSES, loss_derivative, loss_values
+from .activations import ACTIVATIONS
+from .losses import LOSSES, loss_values
 from .nets import _check_net, per_sample_gradients
 
 __all__ = ["Run", "gradient_descent", "objective_and_gradient", "ntk_step_size", "SCHEDULES"]
@@ -169,6 +170,7 @@ def gradient_descent(
         _checks.fail("progress", "a bool", repr(progress), TypeError)
 
     eta = _schedule_function(schedule, step_size, decay)
+    evaluate = _objective_function(net, loss)
     rng = np.random.default_rng(seed)
     records = {key: [] for key in ("step", "step_size", "loss", "grad_norm", "distance")}
     if space is not None:
@@ -192,13 +194,13 @@ def gradient_descent(
             eta_n = eta(n)
             recording = n % record_every == 0
             if batch_size is None or recording:
-                value, grad = _loss_and_gradient(net, w, x, y, loss)
+                value, grad = evaluate(w, x, y)
                 _check_finite(n, value, grad)
                 if recording:
                     record(n, w, value, grad, eta_n)
             if batch_size is not None:
                 batch = np.sort(rng.choice(T, size=batch_size, replace=False))
-                batch_value, grad = _loss_and_gradient(net, w, x[batch], y[batch], loss)
+                batch_value, grad = evaluate(w, x[batch], y[batch])
                 _check_finite(n, batch_value, grad)
                 grad = grad * (T / batch_size)
             w = w - eta_n * grad
@@ -208,9 +210,9 @@ def gradient_descent(
                     f"finite (step size eta_{n} = {eta_n:.3g}; try a smaller step_size)"
                 )
             if progress and (n + 1) in marks:
-                value_now, _ = _loss_and_gradient(net, w, x, y, loss)
+                value_now, _ = evaluate(w, x, y)
                 print(f"step {n + 1:>{len(str(steps))}}/{steps} ({100 * (n + 1) // steps:3d}%): Q = {value_now:.3e}")
-        value, grad = _loss_and_gradient(net, w, x, y, loss)
+        value, grad = evaluate(w, x, y)
         _check_finite(steps, value, grad)
     record(steps, w, value, grad, np.nan)
     history = {key: np.asarray(values, dtype=np.float64) for key, values in records.items()}
@@ -232,7 +234,8 @@ def objective_and_gradient(net, w, x, y, loss="mse"):
     """Return ``Q(w) = sum_t l(y_t, f_w(x_t))`` and its gradient in w.
 
     The gradient is ``J^T l'`` (the left side of eq. 9) from one hand-written
-    backward pass, never forming the Jacobian J.
+    backward pass, never forming the Jacobian J; it is the routine every step of
+    :func:`gradient_descent` calls.
 
     Parameters
     ----------
@@ -282,7 +285,7 @@ def ntk_step_size(net, w, x, fraction=1.0):
 
     References
     ----------
-    Remark 6 (the NTK link) and Remark 7 of the book's FORMULAS.md.
+    The book's Remarks 6 (the NTK link) and 7 (a convergence rate) on Jiang (2019).
     """
     fraction = _checks.real("fraction", fraction, minimum=0, strict_minimum=True)
     J = per_sample_gradients(net, w, x)
@@ -311,21 +314,68 @@ def _schedule_function(schedule, step_size, decay):
 
 
 def _loss_and_gradient(net, w, x, y, loss):
-    """Q and J^T l' from ``MLP.layer_factors`` (inputs already validated)."""
-    factors = net.layer_factors(w, x)
-    a_last = factors[-1][0]
-    W_out, b_out = net.unpack(w)[-1]
-    yhat = a_last @ W_out[0] + b_out[0]
-    value = float(np.sum(loss_values(loss, y, yhat))) if np.all(np.isfinite(yhat)) else np.inf
-    if not np.isfinite(value):
-        return value, None
-    slope = loss_derivative(loss, y, yhat)
-    parts = []
-    for a, delta in factors:
-        weighted = delta * slope[:, None]
-        parts.append((weighted.T @ a).ravel())
-        parts.append(weighted.sum(axis=0))
-    return value, np.concatenate(parts)
+    """Q and its gradient ``J^T l'`` at w (inputs already validated)."""
+    return _objective_function(net, loss)(w, x, y)
+
+
+def _objective_function(net, loss):
+    """Return ``(w, x, y) -> (Q, grad Q)`` for one network and loss, built once per run.
+
+    A hand-written forward and backward pass in plain numpy on views of w (no
+    validation, no autograd wrappers): the per-step cost of gradient descent is
+    then a few small matrix products. Tested against autograd in
+    ``tests/test_train.py``.
+    """
+    sigma = _PLAIN_ACTIVATIONS.get(net.activation, ACTIVATIONS[net.activation][0])
+    sigma_prime = ACTIVATIONS[net.activation][1]
+    value_of, slope_of = _PLAIN_LOSSES[loss]
+    slices = net.layer_slices()
+    shapes = net.layer_shapes
+
+    def evaluate(w, x, y):
+        layers = [(w[ws].reshape(shape), w[bs]) for (ws, bs), shape in zip(slices, shapes)]
+        inputs, slopes, a = [], [], x
+        for W, b in layers[:-1]:
+            z = a @ W.T + b
+            inputs.append(a)
+            slopes.append(sigma_prime(z))
+            a = sigma(z)
+        W, b = layers[-1]
+        yhat = a @ W[0] + b[0]
+        if not np.all(np.isfinite(yhat)):
+            return np.inf, None
+        value = float(np.sum(value_of(y, yhat)))
+        error = slope_of(y, yhat)  # dl/dyhat, shape (T,)
+        grad = np.empty(len(w))
+        grad[slices[-1][0]] = error @ a
+        grad[slices[-1][1]] = error.sum()
+        back = error[:, None] * W[0][None, :]  # dQ/da_L, shape (T, m_L)
+        for l in range(len(layers) - 2, -1, -1):
+            back = back * slopes[l]  # dQ/dz_l
+            grad[slices[l][0]] = (back.T @ inputs[l]).ravel()
+            grad[slices[l][1]] = back.sum(axis=0)
+            if l:
+                back = back @ layers[l][0]
+        return value, grad
+
+    return evaluate
+
+
+def _relu(z):
+    return np.where(z > 0, z, 0.0)
+
+
+#: Plain numpy versions of activations whose canon form is an autograd primitive.
+_PLAIN_ACTIVATIONS = {"tanh": np.tanh, "relu": _relu}
+
+#: loss -> (l(y, yhat), dl/dyhat), the formulas of canon.losses without validation.
+_PLAIN_LOSSES = {
+    "mse": (lambda y, yhat: 0.5 * (yhat - y) ** 2, lambda y, yhat: yhat - y),
+    "cross_entropy": (
+        lambda y, yhat: np.logaddexp(0.0, yhat) - y * yhat,
+        lambda y, yhat: 0.5 * (np.tanh(0.5 * yhat) + 1.0) - y,
+    ),
+}
 
 
 def _check_finite(n, value, grad):

@@ -239,7 +239,7 @@ def test_midpoint_coefficients_of_x_converge_at_second_order(d, sizes):
 
 
 def test_endpoint_grid_converges_only_at_first_order():
-    """The order measurement can fail: the grid x_j = j/n samples the jump (FORMULAS.md)."""
+    """The order measurement can fail: the grid x_j = j/n samples the jump (see the Notation page)."""
     sizes, errors = (33, 131), []
     omega = canon.cube(1, 3)
     for n in sizes:
