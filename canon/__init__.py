@@ -15,6 +15,7 @@ disparity         the disparity matrix H(w) and the gradient identity (eq. 8-9)
 ntk               the empirical neural tangent kernel and its compression onto span(Omega)
 stationary        Hessians and the classification of stationary points (Lemmas 1-2)
 train             Algorithm 1: gradient descent and SGD with a history (Theorem 2)
+degeneracy        dead and duplicated units, hyperplanes cutting U, Monte Carlo of initializations
 cosine            a second canonical basis: cosines of the even extension (DCT-II)
 ledger            certificates and the records the claims ledger is built from
 plots             the book's figure style
@@ -44,6 +45,18 @@ from .cosine import (
     cosine_partial_sum,
     cosine_truncation_error,
 )
+from .degeneracy import (
+    cuts_cube,
+    cutting_fraction,
+    dead_on_cube,
+    dead_on_data,
+    duplicate_unit,
+    duplicated_units,
+    kill_units,
+    relu_rank_bound,
+    relu_rank_cap,
+    wilson_interval,
+)
 from .disparity import disparity_matrix, gradient_identity, numerical_rank, singular_values
 from .fourier import (
     Grid,
@@ -70,6 +83,6 @@ from .stationary import KINDS, Classification, classify, gradient_norm, hessian,
 from .train import Run, gradient_descent, ntk_step_size, objective_and_gradient
 from .symmetries import flip_units, permute_units, rescale_units
 
-from . import canonical, cosine, ntk, plots, stationary, train
+from . import canonical, cosine, degeneracy, ntk, plots, stationary, train
 
 __version__ = "0.1.0"

@@ -47,6 +47,9 @@ import numpy as np
 from scipy.special import ndtri
 
 from . import _checks
+from .disparity import disparity_matrix
+from .fourier import _check_space
+from .initializations import SCHEMES, initialize
 from .nets import _check_net
 
 __all__ = [
@@ -61,6 +64,8 @@ __all__ = [
     "kill_units",
     "duplicate_unit",
     "relu_rank_cap",
+    "relu_rank_bound",
+    "initialization_survey",
     "wilson_interval",
 ]
 
@@ -446,6 +451,103 @@ def relu_rank_cap(net):
     return net.M
 
 
+def relu_rank_bound(net, w):
+    """Return an upper bound of rank H(w) that counts only the units that cut U.
+
+    For a one-hidden-layer ReLU network the rows of unit j span the functions
+    ``1[z_j > 0] x_i`` and ``1[z_j > 0]`` (or only ``relu(z_j)`` if its outgoing
+    weight is 0). A unit dead on U contributes nothing; every unit active on the
+    whole of U contributes inside the same span ``{x_1, ..., x_d, 1}``, whose
+    constant the output bias already has; a unit whose hyperplane cuts U
+    contributes at most d + 1. Hence
+
+        rank H(w) <= (d + 1) c + 1 + d [a > 0],
+
+    with c the number of cutting units and a the number of units active on all of
+    U, both exact by the vertex rule. It holds for any Omega and any grid; take
+    the minimum with K for the full bound.
+
+    Parameters
+    ----------
+    net : MLP
+        A ReLU network with one hidden layer.
+    w : ndarray, shape (M,)
+
+    Returns
+    -------
+    int
+
+    References
+    ----------
+    Eq. (8) and section 3.3.3 of Jiang (2019); Remark 9 of the book.
+    """
+    _check_relu(net)
+    if net.depth != 1:
+        _checks.fail("net", "a network with one hidden layer", f"{net.depth} hidden layers")
+    low, high = first_layer_bounds(net, w)
+    cutting = int(np.sum((low < 0) & (high > 0)))
+    always = bool(np.any(low > 0))
+    return (net.d + 1) * cutting + 1 + net.d * always
+
+
+def initialization_survey(net, space, draws, scheme="gaussian", rtol=1e-8, seed=0):
+    """Draw random initial parameters and measure how degenerate H is at each.
+
+    Draw i uses ``canon.initialize(net, seed + i, scheme)``.
+
+    Parameters
+    ----------
+    net : MLP
+    space : Space
+        The canonical space of H.
+    draws : int
+        Number of random initializations, ``draws >= 1``.
+    scheme : {'gaussian', 'centred'}
+        Initialization scheme (see ``canon.initialize``).
+    rtol : float
+        Relative tolerance of the numerical rank, in (0, 1): H is numerically
+        singular when fewer than K singular values exceed ``rtol * sigma_max``.
+    seed : int
+        Seed of the first draw.
+
+    Returns
+    -------
+    dict of str -> ndarray, each of shape (draws,)
+        ``'rank'`` (numerical rank of H), ``'singular'`` (rank < K),
+        ``'sigma_ratio'`` (``sigma_K / sigma_max``; 0 when M < K, where H cannot
+        have rank K), ``'cutting_fraction'`` (first-layer units whose hyperplane
+        cuts U) and, for one-hidden-layer ReLU networks, ``'rank_bound'``
+        (:func:`relu_rank_bound`).
+
+    References
+    ----------
+    Section 3.3.3 of Jiang (2019); Remark 9 of the book.
+    """
+    _check_net(net)
+    _check_space(space)
+    if space.grid.d != net.d:
+        _checks.fail("space", f"a grid in d = {net.d} (the network's input dimension)", f"d = {space.grid.d}")
+    draws = _checks.integer("draws", draws, minimum=1)
+    _checks.choice("scheme", scheme, SCHEMES)
+    rtol = _checks.real("rtol", rtol, minimum=0, maximum=1, strict_minimum=True)
+    seed = _checks.integer("seed", seed, minimum=0)
+    K = space.K
+    bounded = net.activation == "relu" and net.depth == 1
+    keys = ("rank", "singular", "sigma_ratio", "cutting_fraction") + (("rank_bound",) if bounded else ())
+    out = {key: [] for key in keys}
+    for i in range(draws):
+        w = initialize(net, seed + i, scheme=scheme)
+        s = np.linalg.svd(disparity_matrix(net, w, space), compute_uv=False)
+        rank = int(np.sum(s > rtol * s[0])) if s[0] > 0 else 0
+        out["rank"].append(rank)
+        out["singular"].append(rank < K)
+        out["sigma_ratio"].append(s[K - 1] / s[0] if len(s) >= K and s[0] > 0 else 0.0)
+        out["cutting_fraction"].append(cutting_fraction(net, w))
+        if bounded:
+            out["rank_bound"].append(relu_rank_bound(net, w))
+    return {key: np.asarray(values) for key, values in out.items()}
+
+
 def wilson_interval(successes, trials, confidence=0.95):
     """Return Wilson's score interval for a binomial proportion.
 
@@ -481,7 +583,7 @@ def wilson_interval(successes, trials, confidence=0.95):
     denominator = trials + z**2
     centre = (successes + z**2 / 2) / denominator
     half = z * np.sqrt(trials * p * (1 - p) + z**2 / 4) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 # --- private helpers -------------------------------------------------------
