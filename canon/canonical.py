@@ -88,7 +88,7 @@ class LeastSquares:
 def design_matrix(omega, x):
     """Return the design matrix ``Phi_tk = e_k(x_t)`` of eq. (7).
 
-    A validating wrapper over :func:`canon.basis_matrix`: the rows are the real
+    A validating wrapper over :func:`canon.fourier.basis_matrix`: the rows are the real
     basis functions of ``omega`` at the training inputs.
 
     Parameters
