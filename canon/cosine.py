@@ -30,13 +30,12 @@ full Fourier space of an odd grid.
 from dataclasses import dataclass, field
 import itertools
 
-import autograd
 import numpy as np
 import scipy.fft
 
 from . import _checks
+from .disparity import _identity_sides
 from .fourier import Grid
-from .losses import loss_derivative, objective
 from .nets import _check_net
 
 __all__ = [
@@ -318,11 +317,8 @@ def cosine_gradient_identity(net, w, x, y, loss, space, H=None):
     if H is None:
         H = cosine_disparity_matrix(net, w, space)
     H = _checks.array("H", H, shape=(net.M, space.K))
-    lhs = autograd.grad(lambda v: objective(loss, y, net(v, x)))(w)
     theta = cosine_coefficients(net(w, space.grid.points), space)
-    C = cosine_basis_matrix(space, x)
-    grad_theta = C.T @ loss_derivative(loss, y, C @ theta)
-    return lhs, H @ grad_theta
+    return _identity_sides(net, w, x, y, loss, H, theta, cosine_basis_matrix(space, x))
 
 
 # --- private helpers -------------------------------------------------------

@@ -122,11 +122,8 @@ def gradient_identity(net, w, x, y, loss, space, H=None):
     if H is None:
         H = disparity_matrix(net, w, space)
     H = _checks.array("H", H, shape=(net.M, space.K))
-    lhs = autograd.grad(lambda v: objective(loss, y, net(v, x)))(w)
     theta = fourier_coefficients(net(w, space.grid.points), space)
-    phi = basis_matrix(space.omega, x)
-    grad_theta = phi.T @ loss_derivative(loss, y, phi @ theta)
-    return lhs, H @ grad_theta
+    return _identity_sides(net, w, x, y, loss, H, theta, basis_matrix(space.omega, x))
 
 
 def singular_values(H):
@@ -172,6 +169,13 @@ def numerical_rank(H, rtol=None):
 
 
 # --- private helpers -------------------------------------------------------
+
+
+def _identity_sides(net, w, x, y, loss, H, theta, phi):
+    """Both sides of eq. (9) in any orthonormal basis, given theta(w) and Phi at the data."""
+    lhs = autograd.grad(lambda v: objective(loss, y, net(v, x)))(w)
+    grad_theta = phi.T @ loss_derivative(loss, y, phi @ theta)
+    return lhs, H @ grad_theta
 
 
 def _rows_fft(a, delta, space, basis, block_elements):
