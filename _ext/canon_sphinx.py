@@ -67,7 +67,8 @@ def _latest_certificates(app):
 
     latest = {}
     for record in read_certificates(_ledger_dir(app)):
-        latest[record["label"]] = record  # a re-executed notebook overrides its old record
+        # a re-executed notebook overrides its old record; one cell may bear on several claims
+        latest[(record["label"], record["claim"])] = record
     return list(latest.values())
 
 

@@ -68,7 +68,9 @@ def certify(label, claim, passed, statement, status="holds", evidence=""):
     ----------
     label : str
         The MyST target placed just above the certificate cell, e.g.
-        ``'cert-eq9-exact'``; unique in the book. The ledger links to it.
+        ``'cert-eq9-exact'``; unique in the book. The ledger links to it. A cell
+        whose check bears on several claims calls ``certify`` once per claim with
+        the same label.
     claim : str
         Which result of the paper the certificate bears on: a key of ``CLAIMS``.
     passed : bool
