@@ -268,12 +268,13 @@ def test_per_sample_gradients_rejects(call, error, match):
     [
         case("scale-zero", lambda: canon.initialize(NET, 0, scale=0.0), ValueError, r"^scale: expected a number > 0, got 0\.0"),
         case("scale-negative", lambda: canon.initialize(NET, 0, scale=-1), ValueError, r"^scale: expected a number > 0, got -1\.0"),
-        case("unknown-scheme", lambda: canon.initialize(NET, 0, scheme="xavier"), ValueError, r"^scheme: expected one of 'gaussian', 'centred', got 'xavier'"),
+        case("unknown-scheme", lambda: canon.initialize(NET, 0, scheme="xavier"), ValueError, r"^scheme: expected one of 'gaussian', 'centred', 'anchored', got 'xavier'"),
         case("seed-negative", lambda: canon.initialize(NET, -1), ValueError, r"^seed: expected an integer >= 0, got -1"),
         case("seed-a-float", lambda: canon.initialize(NET, 1.0), TypeError, r"^seed: expected an integer, got 1\.0"),
         case("seed-a-bool", lambda: canon.initialize(NET, True), TypeError, r"^seed: expected an integer, got True"),
         case("spread-negative", lambda: canon.initialize(NET, 0, scheme="centred", spread=-0.1), ValueError, r"^spread: expected a number >= 0, got -0\.1"),
         case("bias-scale-inf", lambda: canon.initialize(NET, 0, bias_scale=INF), ValueError, r"^bias_scale: expected a finite number, got inf"),
+        case("output-scale-zero", lambda: canon.initialize(NET, 0, output_scale=0.0), ValueError, r"^output_scale: expected a number > 0, got 0\.0"),
         case("net-a-tuple", lambda: canon.initialize((2, (3,)), 0), TypeError, r"^net: expected a canon\.MLP, got tuple"),
     ],
 )

@@ -30,7 +30,7 @@ def _cuts(z):
     return (z.min(axis=0) < 0) & (z.max(axis=0) > 0)
 
 
-@pytest.mark.parametrize("scheme", ["gaussian", "centred"])
+@pytest.mark.parametrize("scheme", ["gaussian", "centred", "anchored"])
 def test_same_seed_same_w_and_different_seeds_differ(scheme):
     net = canon.MLP(d=2, widths=(6, 5), activation="relu")
     w = canon.initialize(net, 3, scheme)
@@ -101,3 +101,31 @@ def test_centred_output_layer_is_the_gaussian_one():
     (_, _), (W2, b2) = net.unpack(canon.initialize(net, 6, "centred"))
     np.testing.assert_array_equal(b2, [0.0])
     assert np.std(W2) == pytest.approx(1 / np.sqrt(500), rel=0.1)
+
+
+@pytest.mark.parametrize("d, activation", CENTRE_CASES)
+def test_anchored_units_have_length_scale_and_cut_U(d, activation):
+    net = canon.MLP(d=d, widths=(40,), activation=activation)
+    w = canon.initialize(net, 5, "anchored", scale=3.0)
+    W, b = _first_layer(net, w)
+    np.testing.assert_allclose(np.linalg.norm(W, axis=1), 3.0, rtol=1e-14)
+    # every hyperplane passes through a point of U, so it takes both signs on U
+    assert np.all(_cuts(random_points(np.random.default_rng(1), 20000, d) @ W.T + b))
+    # the anchors are spread over U, not gathered at its centre
+    assert _distance_to_centre(W, b).max() > 0.3 * np.sqrt(d) / 2
+
+
+def test_anchored_deeper_units_change_sign_on_U():
+    net = canon.MLP(d=2, widths=(8, 6), activation="tanh")
+    w = canon.initialize(net, 2, "anchored", scale=2.0)
+    z = net.hidden_preactivations(w, random_points(np.random.default_rng(4), 20000, 2))[1]
+    assert np.all(_cuts(z))
+
+
+@pytest.mark.parametrize("scheme", ["gaussian", "centred", "anchored"])
+def test_output_scale_multiplies_the_output_weights(scheme):
+    net = canon.MLP(d=2, widths=(7,), activation="relu")
+    plain = net.unpack(canon.initialize(net, 9, scheme))
+    loud = net.unpack(canon.initialize(net, 9, scheme, output_scale=30.0))
+    np.testing.assert_array_equal(plain[0][0], loud[0][0])
+    np.testing.assert_allclose(loud[1][0], 30.0 * plain[1][0], rtol=1e-14)
