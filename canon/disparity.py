@@ -14,6 +14,12 @@ which gives ``df(x_n)/dW[o, i] = delta[n, o] a[n, i]`` for every layer at once:
     never forms a derivative on the grid: ``H_W[o, i, k] = sum_n delta[n, o]
     a[n, i] E[n, k] / N`` is a matrix product per block of units (BLAS-3),
     ``O(M N K)`` work: the faster route when K is small.
+``'separable'``
+    uses that ``exp(-2 pi i k.x)`` factors over the axes of the grid: the sum over
+    the last axis is taken with delta and a together (one batched matrix product,
+    never forming a derivative on the grid), the other axes one at a time.
+    ``O(M N (2B + 1))`` work for the cube ``|k|_inf <= B`` holding Omega, all of it
+    BLAS-3: the fastest route when B is small against log N.
 
 ``'autograd'`` is the naive reference: autograd's ``jacobian`` of all N grid
 outputs (an N x M array in memory), then the FFT.
@@ -29,7 +35,7 @@ from .nets import _check_net
 
 __all__ = ["disparity_matrix", "gradient_identity", "numerical_rank", "singular_values"]
 
-METHODS = ("auto", "fft", "contract", "autograd")
+METHODS = ("auto", "fft", "contract", "separable", "autograd")
 
 
 def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
@@ -43,9 +49,11 @@ def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
         Its parameters.
     space : Space
         Grid and truncation set Omega.
-    method : {'auto', 'fft', 'contract', 'autograd'}
-        ``'auto'`` picks ``'contract'`` when K is smaller than about ``4 log2 N``
-        and ``'fft'`` otherwise (see the module docstring).
+    method : {'auto', 'fft', 'contract', 'separable', 'autograd'}
+        ``'auto'`` picks ``'contract'`` when ``K < 4 log2 N``, else ``'separable'``
+        when ``d >= 2`` and the cube holding Omega has at most ``1.5 log2 N``
+        frequencies per axis, else ``'fft'``: the fastest route in the measurements
+        of ``bench/bench_disparity.py``.
     block_elements : int
         Largest number of float64 values a block of per-sample derivatives may hold
         (default 2**23, 64 MB); it bounds the working memory of both fast routes,
@@ -68,12 +76,23 @@ def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
     _checks.choice("method", method, METHODS)
     block_elements = _checks.integer("block_elements", block_elements, minimum=1)
     if method == "auto":
-        method = "contract" if space.K < 4 * np.log2(space.grid.N) else "fft"
+        log_n = np.log2(space.grid.N)
+        width = 2 * space.omega.max_abs_frequency + 1
+        if space.K < 4 * log_n:
+            method = "contract"
+        elif space.grid.d >= 2 and width <= 1.5 * log_n:
+            method = "separable"
+        else:
+            method = "fft"
     if method == "autograd":
         return _disparity_autograd(net, w, space)
     factors = net.layer_factors(w, space.grid.points)
-    rows = _rows_fft if method == "fft" else _rows_contract
-    basis = basis_matrix(space.omega, space.grid.points) / space.grid.N if method == "contract" else None
+    rows = {"fft": _rows_fft, "contract": _rows_contract, "separable": _rows_separable}[method]
+    basis = None
+    if method == "contract":
+        basis = basis_matrix(space.omega, space.grid.points) / space.grid.N
+    elif method == "separable":
+        basis = _axis_exponentials(space)
     blocks = []
     for a, delta in factors:
         blocks.append(rows(a, delta, space, basis, block_elements))
@@ -204,6 +223,47 @@ def _rows_contract(a, delta, space, basis, block_elements):
         weighted = (delta[:, start:stop, None] * basis[:, None, :]).reshape(N, -1)
         out[start:stop] = (weighted.T @ a).reshape(stop - start, K, inputs).transpose(0, 2, 1)
     return out.reshape(units * inputs, K)
+
+
+def _axis_exponentials(space):
+    """``exp(-2 pi i k x_j)`` on one axis of the grid, k = -B..B: shape (n, 2B + 1)."""
+    B = space.omega.max_abs_frequency
+    x = (np.arange(space.grid.n) + 0.5) / space.grid.n
+    return np.exp(-2j * np.pi * np.outer(x, np.arange(-B, B + 1)))
+
+
+def _rows_separable(a, delta, space, factors, block_elements):
+    """Rows ``delta[:, o] * a[:, i]`` transformed axis by axis, a block of units at a time."""
+    grid, omega = space.grid, space.omega
+    n, d = grid.n, grid.d
+    N, inputs = a.shape
+    units = delta.shape[1]
+    width = factors.shape[1]
+    lead = N // n                                  # grid points per value of the last axis
+    a_grid = a.reshape(lead, n, inputs)
+    out = np.empty((units, inputs, omega.K))
+    step = max(1, block_elements // (lead * width * inputs))
+    index = tuple((omega.half + omega.max_abs_frequency).T)
+    for start in range(0, units, step):
+        stop = min(units, start + step)
+        block = stop - start
+        # last axis: sum_j delta[., j, o] e(k_d, x_j) a[., j, i], one batched product
+        weighted = delta.reshape(lead, n, units)[:, :, start:stop, None] * factors[None, :, None, :]
+        weighted = weighted.reshape(lead, n, block * width).transpose(0, 2, 1)
+        partial = (weighted.real @ a_grid) + 1j * (weighted.imag @ a_grid)  # (lead, block*width, in)
+        partial = partial.reshape(grid.shape[:-1] + (block, width, inputs))
+        # the other axes, one at a time: contract each grid axis with its exponentials
+        for _ in range(d - 1):
+            partial = np.tensordot(factors, partial, axes=([0], [d - 2]))
+        # axes are now (k_1, ..., k_{d-1}, unit, k_d, input)
+        theta = np.moveaxis(partial, (d - 1, d + 1), (0, 1))  # (unit, input, k_1.., k_d)
+        values = theta[(slice(None), slice(None)) + index] / N
+        out[start:stop, :, 0] = theta[(slice(None), slice(None)) + (omega.max_abs_frequency,) * d].real / N
+        root2 = np.sqrt(2.0)
+        h = len(omega.half)
+        out[start:stop, :, 1 : 1 + h] = root2 * values.real
+        out[start:stop, :, 1 + h :] = -root2 * values.imag
+    return out.reshape(units * inputs, omega.K)
 
 
 def _disparity_autograd(net, w, space):

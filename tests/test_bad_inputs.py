@@ -353,7 +353,7 @@ def test_losses_reject(function, arguments, error, match):
     "call, error, match",
     [
         case("space-d-mismatch-with-net", lambda: canon.disparity_matrix(NET, W, SPACE_1D), ValueError, r"^space: expected a grid in d = 2 \(the network's input dimension\), got d = 1"),
-        case("unknown-method", lambda: canon.disparity_matrix(NET, W, SPACE, method="jax"), ValueError, r"^method: expected one of 'auto', 'fft', 'contract', 'autograd', got 'jax'"),
+        case("unknown-method", lambda: canon.disparity_matrix(NET, W, SPACE, method="jax"), ValueError, r"^method: expected one of 'auto', 'fft', 'contract', 'separable', 'autograd', got 'jax'"),
         case("block-elements-zero", lambda: canon.disparity_matrix(NET, W, SPACE, block_elements=0), ValueError, r"^block_elements: expected an integer >= 1, got 0"),
         case("block-elements-a-float", lambda: canon.disparity_matrix(NET, W, SPACE, block_elements=1e6), TypeError, r"^block_elements: expected an integer, got 1000000\.0"),
         case("w-wrong-length", lambda: canon.disparity_matrix(NET, np.ones(12), SPACE), ValueError, r"^w: expected shape \(13,\), got shape \(12,\)"),

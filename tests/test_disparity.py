@@ -15,14 +15,16 @@ from reference import direct_coefficients, jacobian_on_grid, reference_disparity
 
 ACTIVATIONS = sorted(canon.ACTIVATIONS)
 WIDTHS = [(5,), (4, 3), (3, 4, 2)]
-# 'auto' picks 'contract' for the cubes (K < 4 log2 N) and 'fft' for the full spaces
+# 'auto' picks 'contract' for the small cubes (K < 4 log2 N), 'separable' for the
+# d = 2 spaces with few frequencies per axis and 'fft' for the d = 1 full space
 SPACES = {
+    "d2-mid": lambda: canon.cube_space(24, 2, 3),
     "d1-cube": lambda: canon.cube_space(16, 1, 5),
     "d1-full": lambda: canon.full_space(21, 1),
     "d2-cube": lambda: canon.cube_space(10, 2, 1),
     "d2-full": lambda: canon.full_space(7, 2),
 }
-METHODS = ["fft", "contract", "autograd", "auto"]
+METHODS = ["fft", "contract", "separable", "autograd", "auto"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,7 +54,7 @@ def test_every_method_equals_the_reference(activation, widths, space_name, metho
     assert _agree(H, reference)
 
 
-@pytest.mark.parametrize("method", ["fft", "contract"])
+@pytest.mark.parametrize("method", ["fft", "contract", "separable"])
 @pytest.mark.parametrize("space_name", sorted(SPACES))
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_small_blocks_give_the_same_H(activation, space_name, method):
@@ -62,12 +64,15 @@ def test_small_blocks_give_the_same_H(activation, space_name, method):
     np.testing.assert_allclose(H, canon.disparity_matrix(net, w, space, method=method), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("space_name, route", [("d1-cube", "contract"), ("d1-full", "fft"), ("d2-cube", "contract"), ("d2-full", "fft")])
+@pytest.mark.parametrize("space_name, route", [("d1-cube", "contract"), ("d1-full", "fft"), ("d2-cube", "contract"), ("d2-full", "separable"), ("d2-mid", "separable")])
 def test_auto_follows_its_documented_rule(space_name, route, monkeypatch):
     net, w, space, _ = _setting("tanh", (5,), space_name)
-    assert (space.K < 4 * np.log2(space.grid.N)) == (route == "contract")
+    log_n = np.log2(space.grid.N)
+    width = 2 * space.omega.max_abs_frequency + 1
+    assert (space.K < 4 * log_n) == (route == "contract")
+    assert (route == "separable") == (space.K >= 4 * log_n and space.grid.d >= 2 and width <= 1.5 * log_n)
     used = []
-    for name in ("_rows_fft", "_rows_contract"):
+    for name in ("_rows_fft", "_rows_contract", "_rows_separable"):
         original = getattr(canon.disparity, name)
         monkeypatch.setattr(canon.disparity, name, lambda *args, _f=original, _n=name: used.append(_n) or _f(*args))
     canon.disparity_matrix(net, w, space)
@@ -211,3 +216,15 @@ def test_dead_relu_unit_gives_zero_rows_and_loses_rank():
     np.testing.assert_array_equal(H[dead], 0.0)
     alive = canon.numerical_rank(np.delete(H, dead, axis=0))
     assert canon.numerical_rank(H) == alive
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_separable_route_in_three_dimensions(activation):
+    net = canon.MLP(d=3, widths=(4, 3), activation=activation)
+    w = canon.initialize(net, 2, scheme="centred")
+    space = canon.cube_space(7, 3, 2)
+    reference = reference_disparity(net, w, space)
+    for block in (7, 2**23):
+        H = canon.disparity_matrix(net, w, space, method="separable", block_elements=block)
+        assert relative_error(H, reference) < 1e-12
+
