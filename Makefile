@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed
 BUILD   := _build
 JB      := $(BIN)/jupyter-book
 
-.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean
+.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean student-notebooks
 
 book: $(STAMP)
 	$(JB) build . --all
@@ -47,6 +47,9 @@ site-check: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_disparity.py
+
+student-notebooks: $(STAMP)
+	$(BIN)/python scripts/student_notebooks.py
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,0 +1,332 @@
+"""Write the student copies of the chapter notebooks.
+
+For every chapter notebook listed in ``_toc.yml`` (``book/*.ipynb``) this writes a copy
+to an output folder (default ``_build/student-notebooks/``) in which
+
+- every exercise solution is removed: the whole ``{solution}`` directive of a markdown
+  cell, nested code fences included, and the rest of the cell (the exercise, the text
+  around it) kept; a solution written with sphinx-exercise's gated form
+  (``{solution-start}`` ... ``{solution-end}``) is removed with every cell between the
+  two, code cells included;
+- every output, execution count and execution timing is cleared;
+- a first markdown cell says that this is the student copy and how to run it.
+
+The copies are never edited by hand: this script is their only source. Run it with
+``make student-notebooks``, or ``python scripts/student_notebooks.py --out DIR``.
+
+A solution whose fences cannot be matched (a fence left open, or a nested fence as long
+as the solution's own, which would end the solution early) stops the script with a
+message naming the notebook and the cell.
+"""
+
+import argparse
+import copy
+import pathlib
+import re
+import sys
+
+import nbformat
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "_build" / "student-notebooks"
+
+#: Directive names whose content is a solution (sphinx-exercise).
+SOLUTION = "solution"
+GATED_START = "solution-start"
+GATED_END = "solution-end"
+
+# An opening or closing fence of backticks, tildes or colons (MyST's colon_fence),
+# with the rest of the line: an info string such as ``{solution} ex-1`` or ``python``.
+_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*?)\s*$")
+_DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}")
+
+HEADER = """\
+**Student copy.** This is the notebook of the chapter *{title}* with the
+solutions of its exercises and all outputs removed. It is generated from the book's
+source, `book/{name}.ipynb`, by `scripts/student_notebooks.py` (`make student-notebooks`);
+work in it freely, and generate it again for a fresh copy.
+
+**How to run it.** Open it in JupyterLab or Jupyter Notebook with a Python kernel in
+which the book's package `canon` is installed (the README's commands install it in
+`.venv/`), then run the cells from the top: *Run → Run All Cells*, or
+Shift+Enter cell by cell. Every cell runs in seconds. The exercises are at the end;
+the book's web pages show them as boxes, Jupyter shows them as fenced text."""
+
+
+class SolutionParseError(ValueError):
+    """A solution directive whose fences do not match."""
+
+
+def chapter_notebooks(toc=ROOT / "_toc.yml"):
+    """The chapter notebooks listed in the table of contents, in its order.
+
+    Parameters
+    ----------
+    toc : path-like
+        The Jupyter Book ``_toc.yml``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every entry of the table of contents that is a notebook (``.ipynb``) file.
+    """
+    toc = pathlib.Path(toc)
+    entries = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    entries.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(yaml.safe_load(toc.read_text(encoding="utf-8")))
+    notebooks = []
+    for entry in entries:
+        path = toc.parent / entry
+        path = path if path.suffix == ".ipynb" else path.with_suffix(".ipynb")
+        if path.is_file() and path not in notebooks:
+            notebooks.append(path)
+    return notebooks
+
+
+def strip_solutions(source, where="markdown cell", gated=False):
+    """Remove the solution directives from the source of one markdown cell.
+
+    Parameters
+    ----------
+    source : str
+        The cell's MyST markdown.
+    where : str
+        Names the cell in error messages.
+    gated : bool
+        True if the cell starts inside a gated solution (a ``{solution-start}`` of an
+        earlier cell not yet closed by ``{solution-end}``).
+
+    Returns
+    -------
+    text : str
+        The source without its solutions; empty if nothing else was in the cell.
+    gated : bool
+        True if the cell ends inside a gated solution.
+    removed : int
+        How many solutions were removed (a gated solution counts where it starts).
+
+    Raises
+    ------
+    SolutionParseError
+        If a fence of a cell that holds a solution is never closed, or a solution holds
+        a nested fence that would close it early.
+    """
+    lines = source.split("\n")
+    blocks = _top_level_blocks(lines, where, strict="{" + SOLUTION in source)
+    drop = set()
+    removed = 0
+    start = 0 if gated else None   # first line of the open gated solution
+    for first, last, name in blocks:
+        if gated:
+            if name == GATED_END:
+                drop.update(range(start, last + 1))
+                gated = False
+        elif name == SOLUTION:
+            drop.update(range(first, last + 1))
+            removed += 1
+        elif name == GATED_START:
+            gated, start = True, first
+            removed += 1
+        elif name == GATED_END:
+            raise SolutionParseError(f"{where}: {{{GATED_END}}} without a {{{GATED_START}}}")
+    if gated:
+        drop.update(range(start, len(lines)))
+    return _without(lines, drop), gated, removed
+
+
+def student_notebook(nb, name="notebook", title=None):
+    """The student copy of a chapter notebook.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The chapter notebook (left unchanged).
+    name : str
+        The notebook's file name without ``.ipynb``, used in the first cell and in errors.
+    title : str, optional
+        The chapter's title; by default the first ``# `` heading of the notebook.
+
+    Returns
+    -------
+    student : nbformat.NotebookNode
+        A copy without solutions, outputs and execution counts, with a first markdown
+        cell that says what it is.
+    removed : int
+        How many solutions were removed.
+
+    Raises
+    ------
+    SolutionParseError
+        If a solution's fences cannot be matched, or a gated solution is never closed.
+    """
+    student = copy.deepcopy(nb)
+    title = title or _title(nb) or name
+    cells = []
+    gated = False
+    removed = 0
+    for index, cell in enumerate(student.cells):
+        where = f"{name}.ipynb, cell {index}"
+        if cell.cell_type == "markdown":
+            was_gated = gated
+            text, gated, count = strip_solutions(cell.source, where, gated)
+            removed += count
+            if text.strip():
+                cell.source = text
+                cells.append(cell)
+            elif not (was_gated or count):
+                cells.append(cell)   # an empty cell of the source, not one we emptied
+            continue
+        if gated:
+            continue   # a code or raw cell inside a gated solution
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    if gated:
+        raise SolutionParseError(
+            f"{name}.ipynb: a {{{GATED_START}}} is never closed by {{{GATED_END}}}")
+    header = nbformat.v4.new_markdown_cell(HEADER.format(title=title, name=name))
+    header.id = "student-copy"
+    student.cells = [header] + cells
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)   # timings of the last run
+    return student, removed
+
+
+def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
+    """Write the student copy of every chapter notebook of the table of contents.
+
+    Parameters
+    ----------
+    out : path-like
+        The output folder, created if missing.
+    toc : path-like
+        The Jupyter Book ``_toc.yml`` that lists the chapters.
+
+    Returns
+    -------
+    list of (pathlib.Path, int)
+        Each file written and the number of solutions removed from it.
+    """
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in chapter_notebooks(toc):
+        nb = nbformat.read(path, as_version=4)
+        student, removed = student_notebook(nb, path.stem)
+        nbformat.validate(student)
+        target = out / path.name
+        nbformat.write(student, target)
+        written.append((target, removed))
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(DEFAULT_OUT),
+                        help="output folder (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        written = write_student_notebooks(args.out)
+    except SolutionParseError as error:
+        print(f"student notebooks: cannot parse a solution: {error}", file=sys.stderr)
+        return 1
+    for target, removed in written:
+        print(f"{target}  ({removed} solutions removed)")
+    total = sum(removed for _, removed in written)
+    print(f"{len(written)} student notebooks, {total} solutions removed, "
+          f"in {pathlib.Path(args.out).resolve()}")
+    return 0
+
+
+def _title(nb):
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+def _top_level_blocks(lines, where, strict):
+    """The fenced blocks at the top level of a cell: (first line, last line, name).
+
+    ``name`` is the directive name (``solution``, ``exercise``, ...) or None for a code
+    fence. Inside a directive, MyST parses the content as markdown, so fences nest;
+    inside a code fence, nothing does. A nested fence of the same character at least
+    as long as its parent's would close the parent early: it is an error inside a
+    solution. With ``strict``, a fence left open is an error too (otherwise it runs
+    to the end of the cell, as in CommonMark).
+    """
+    blocks = []
+    stack = []   # open fences: [char, length, name, first line, is_directive]
+    for number, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if not match:
+            continue
+        fence, info = match.group("fence"), match.group("info")
+        if stack:
+            char, length, name, first, directive = stack[-1]
+            if not info and fence[0] == char and len(fence) >= length:
+                stack.pop()
+                if not stack:
+                    blocks.append((first, number, name))
+                continue
+            if not directive or (fence[0] == "`" and "`" in info):
+                continue   # code content, or inline code such as ```x```
+            if fence[0] == char and len(fence) >= length and _in_solution(stack):
+                raise SolutionParseError(
+                    f"{where}, line {number + 1}: the fence {fence}{info} inside the "
+                    f"solution that starts on line {stack[0][3] + 1} is as long as the "
+                    f"solution's own fence ({char * length}) and would close it early; "
+                    f"make the solution's fences longer")
+        elif fence[0] == "`" and "`" in info:
+            continue   # a paragraph starting with inline code, not a fence
+        directive = _DIRECTIVE.match(info.strip())
+        name = directive.group("name") if directive else None
+        stack.append([fence[0], len(fence), name, number, directive is not None])
+    if stack and (strict or _in_solution(stack)):
+        char, length, name, first, _ = stack[-1]
+        opened = stack[0]
+        raise SolutionParseError(
+            f"{where}, line {first + 1}: the fence {char * length}"
+            f"{'{' + name + '}' if name else ''} is never closed (unbalanced fences in a "
+            f"cell with a solution; the outer block starts on line {opened[3] + 1})")
+    return blocks
+
+
+def _in_solution(stack):
+    return any(entry[2] in (SOLUTION, GATED_START, GATED_END) for entry in stack)
+
+
+def _without(lines, drop):
+    """Join the lines not in ``drop``, with no doubled blank line where a block went."""
+    if not drop:
+        return "\n".join(lines)
+    kept = []
+    skipping_blank = False
+    for number, line in enumerate(lines):
+        if number in drop:
+            skipping_blank = not kept or not kept[-1].strip()
+            continue
+        if skipping_blank and not line.strip():
+            continue
+        skipping_blank = False
+        kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
