@@ -57,7 +57,7 @@ from .degeneracy import (
     relu_rank_cap,
     wilson_interval,
 )
-from .disparity import disparity_matrix, gradient_identity, numerical_rank, singular_values
+from .disparity import disparity_matrix, gradient_identity, numerical_rank, route_costs, singular_values
 from .fourier import (
     Grid,
     Omega,

@@ -4,41 +4,52 @@ Row i of H holds the canonical coordinates (over Omega) of the function
 ``x -> df_w(x)/dw_i``; entry ``H[i, k] = <df_w/dw_i, e_k>`` in L2(U), computed by
 the midpoint rule on the space's grid.
 
-Two fast routes share one hand-written backward pass (``MLP.layer_factors``),
-which gives ``df(x_n)/dW[o, i] = delta[n, o] a[n, i]`` for every layer at once:
+The fast routes share one hand-written backward pass (``MLP.layer_factors``), which
+gives ``df(x_n)/dW[o, i] = delta[n, o] a[n, i]`` for every layer at once; none of
+them forms the M x N Jacobian:
 
+``'separable'``
+    the basis functions of a cube factor over the axes of the grid, so
+    ``H_W[o, i, k] = sum_n delta[n, o] a[n, i] e_k(x_n) / N`` is taken one axis at a
+    time with real 1-d functions, all of it BLAS-3 on cache-sized blocks, in
+    threads: about ``2 M N (2B + 1)`` flops for ``Omega`` inside ``|k|_inf <= B``
+    (see :mod:`canon._separable`).
+``'contract'``
+    the same sum with the dense N x K basis, a matrix product per block of units:
+    ``2 M N K`` flops, the better choice for a few scattered high frequencies.
 ``'fft'``
     forms the per-sample derivatives a block of rows at a time and takes their
-    FFT: ``O(M N log N)`` work, memory bounded by ``block_elements``.
-``'contract'``
-    never forms a derivative on the grid: ``H_W[o, i, k] = sum_n delta[n, o]
-    a[n, i] E[n, k] / N`` is a matrix product per block of units (BLAS-3),
-    ``O(M N K)`` work: the faster route when K is small.
-``'separable'``
-    uses that ``exp(-2 pi i k.x)`` factors over the axes of the grid: the sum over
-    the last axis is taken with delta and a together (one batched matrix product,
-    never forming a derivative on the grid), the other axes one at a time.
-    ``O(M N (2B + 1))`` work for the cube ``|k|_inf <= B`` holding Omega, all of it
-    BLAS-3: the fastest route when B is small against log N.
+    FFT: ``O(M N log N)``, the better choice when Omega reaches far up the spectrum.
 
 ``'autograd'`` is the naive reference: autograd's ``jacobian`` of all N grid
-outputs (an N x M array in memory), then the FFT.
+outputs (an N x M array in memory), then the FFT. ``'auto'`` takes the route of
+least estimated cost (:func:`route_costs`).
 """
+
+import contextlib
+import os
 
 import autograd
 import numpy as np
+import threadpoolctl
 
-from . import _checks
+from . import _checks, _separable
 from .fourier import Space, basis_matrix, fourier_coefficients, _check_space
 from .losses import loss_derivative, objective
 from .nets import _check_net
 
-__all__ = ["disparity_matrix", "gradient_identity", "numerical_rank", "singular_values"]
+__all__ = ["disparity_matrix", "gradient_identity", "numerical_rank", "route_costs", "singular_values"]
 
 METHODS = ("auto", "fft", "contract", "separable", "autograd")
+# Cost of the FFT route per M N log2(2N), and of moving one value in the separable
+# route's gathers, in flop-equivalents of a matrix product (bench/ measures both).
+FFT_COST = 30.0
+GATHER_COST = 20.0
+# The contraction with a dense basis runs at about 2/3 of the separable route's rate.
+CONTRACT_COST = 1.5
 
 
-def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
+def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=None):
     """Return the disparity matrix H(w), of shape (M, K).
 
     Parameters
@@ -50,19 +61,25 @@ def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
     space : Space
         Grid and truncation set Omega.
     method : {'auto', 'fft', 'contract', 'separable', 'autograd'}
-        ``'auto'`` picks ``'contract'`` when ``K < 4 log2 N``, else ``'separable'``
-        when ``d >= 2`` and the cube holding Omega has at most ``1.5 log2 N``
-        frequencies per axis, else ``'fft'``: the fastest route in the measurements
-        of ``bench/bench_disparity.py``.
-    block_elements : int
-        Largest number of float64 values a block of per-sample derivatives may hold
-        (default 2**23, 64 MB); it bounds the working memory of both fast routes,
-        beyond the layer factors (N x width) and, for ``'contract'``, the N x K
-        basis matrix.
+        ``'auto'`` picks the fast route of least estimated cost
+        (:func:`route_costs`, calibrated with ``bench/``): ``'separable'`` for
+        cubes and balls of low frequency, ``'contract'`` for a few scattered
+        frequencies, ``'fft'`` when Omega reaches far up the spectrum.
+    block_elements : int, optional
+        Largest number of float64 values in the working block of a route: default
+        2**19 (4 MB, cache-sized) for ``'separable'`` and 2**23 (64 MB) for
+        ``'fft'`` and ``'contract'``. Beyond it, memory holds the layer factors
+        (N x width), H itself and, for ``'contract'``, the N x K basis matrix:
+        never an M x N Jacobian, except for ``'autograd'``.
+    workers : int, optional
+        Threads for the ``'separable'`` route (default: the number of CPUs). While
+        they run, BLAS is held to one thread each (threadpoolctl), so the threads
+        do not oversubscribe the cores. The result does not depend on it.
 
     Returns
     -------
     ndarray, shape (M, K)
+        From the separable route, a transposed (Fortran-ordered) array.
 
     References
     ----------
@@ -74,30 +91,65 @@ def disparity_matrix(net, w, space, method="auto", block_elements=2**23):
         _checks.fail("space", f"a grid in d = {net.d} (the network's input dimension)", f"d = {space.grid.d}")
     w = net.check_parameters(w)
     _checks.choice("method", method, METHODS)
-    block_elements = _checks.integer("block_elements", block_elements, minimum=1)
+    if block_elements is not None:
+        block_elements = _checks.integer("block_elements", block_elements, minimum=1)
+    workers = (os.cpu_count() or 1) if workers is None else _checks.integer("workers", workers, minimum=1)
     if method == "auto":
-        log_n = np.log2(space.grid.N)
-        width = 2 * space.omega.max_abs_frequency + 1
-        if space.K < 4 * log_n:
-            method = "contract"
-        elif space.grid.d >= 2 and width <= 1.5 * log_n:
-            method = "separable"
-        else:
-            method = "fft"
+        costs = route_costs(net, space)
+        method = min(costs, key=costs.get)
     if method == "autograd":
         return _disparity_autograd(net, w, space)
     factors = net.layer_factors(w, space.grid.points)
-    rows = {"fft": _rows_fft, "contract": _rows_contract, "separable": _rows_separable}[method]
-    basis = None
+    if method == "separable":
+        with threadpoolctl.threadpool_limits(1, user_api="blas") if workers > 1 else contextlib.nullcontext():
+            return _disparity_separable(factors, space, block_elements or 2**19, workers)
+    block_elements = block_elements or 2**23
     if method == "contract":
-        basis = basis_matrix(space.omega, space.grid.points) / space.grid.N
-    elif method == "separable":
-        basis = _axis_exponentials(space)
+        rows, basis = _rows_contract, basis_matrix(space.omega, space.grid.points) / space.grid.N
+    else:
+        rows, basis = _rows_fft, None
     blocks = []
     for a, delta in factors:
         blocks.append(rows(a, delta, space, basis, block_elements))
         blocks.append(rows(np.ones((len(a), 1)), delta, space, basis, block_elements))
     return np.concatenate(blocks, axis=0)
+
+
+def route_costs(net, space):
+    """Estimated cost of each fast route, in flop-equivalents of a matrix product.
+
+    Products of matrices count their flops (``CONTRACT_COST`` times them for the
+    dense basis, whose products are less efficient); the FFT route counts
+    ``FFT_COST * M * N * log2(2 N)`` and the separable route's gathers
+    ``GATHER_COST`` per value moved. The constants were measured against matrix
+    products (``bench/``); the estimates only have to rank the routes.
+
+    Parameters
+    ----------
+    net : MLP
+    space : Space
+
+    Returns
+    -------
+    dict
+        ``{'separable': ..., 'contract': ..., 'fft': ...}``; ``'auto'`` takes the least.
+    """
+    _check_net(net)
+    _check_space(space)
+    if space.grid.d != net.d:
+        _checks.fail("space", f"a grid in d = {net.d} (the network's input dimension)", f"d = {space.grid.d}")
+    M, N, K = net.M, space.grid.N, space.K
+    n, d = space.grid.n, space.grid.d
+    r = 2 * space.omega.max_abs_frequency + 1
+    separable = 2.0 * M * N * r
+    for j in range(1, d):                        # the later axes act on data n**j times smaller
+        separable += 2.0 * M * N * r ** (j + 1) / n**j
+    separable += GATHER_COST * 2 ** (d - 1) * M * K
+    return {
+        "separable": separable,
+        "contract": CONTRACT_COST * 2.0 * M * N * K,
+        "fft": FFT_COST * M * N * np.log2(2 * N),
+    }
 
 
 def gradient_identity(net, w, x, y, loss, space, H=None):
@@ -225,45 +277,21 @@ def _rows_contract(a, delta, space, basis, block_elements):
     return out.reshape(units * inputs, K)
 
 
-def _axis_exponentials(space):
-    """``exp(-2 pi i k x_j)`` on one axis of the grid, k = -B..B: shape (n, 2B + 1)."""
+def _disparity_separable(factors, space, block_elements, workers):
+    """H through :mod:`canon._separable`, written transposed and returned as (M, K)."""
     B = space.omega.max_abs_frequency
-    x = (np.arange(space.grid.n) + 0.5) / space.grid.n
-    return np.exp(-2j * np.pi * np.outer(x, np.arange(-B, B + 1)))
-
-
-def _rows_separable(a, delta, space, factors, block_elements):
-    """Rows ``delta[:, o] * a[:, i]`` transformed axis by axis, a block of units at a time."""
-    grid, omega = space.grid, space.omega
-    n, d = grid.n, grid.d
-    N, inputs = a.shape
-    units = delta.shape[1]
-    width = factors.shape[1]
-    lead = N // n                                  # grid points per value of the last axis
-    a_grid = a.reshape(lead, n, inputs)
-    out = np.empty((units, inputs, omega.K))
-    step = max(1, block_elements // (lead * width * inputs))
-    index = tuple((omega.half + omega.max_abs_frequency).T)
-    for start in range(0, units, step):
-        stop = min(units, start + step)
-        block = stop - start
-        # last axis: sum_j delta[., j, o] e(k_d, x_j) a[., j, i], one batched product
-        weighted = delta.reshape(lead, n, units)[:, :, start:stop, None] * factors[None, :, None, :]
-        weighted = weighted.reshape(lead, n, block * width).transpose(0, 2, 1)
-        partial = (weighted.real @ a_grid) + 1j * (weighted.imag @ a_grid)  # (lead, block*width, in)
-        partial = partial.reshape(grid.shape[:-1] + (block, width, inputs))
-        # the other axes, one at a time: contract each grid axis with its exponentials
-        for _ in range(d - 1):
-            partial = np.tensordot(factors, partial, axes=([0], [d - 2]))
-        # axes are now (k_1, ..., k_{d-1}, unit, k_d, input)
-        theta = np.moveaxis(partial, (d - 1, d + 1), (0, 1))  # (unit, input, k_1.., k_d)
-        values = theta[(slice(None), slice(None)) + index] / N
-        out[start:stop, :, 0] = theta[(slice(None), slice(None)) + (omega.max_abs_frequency,) * d].real / N
-        root2 = np.sqrt(2.0)
-        h = len(omega.half)
-        out[start:stop, :, 1 : 1 + h] = root2 * values.real
-        out[start:stop, :, 1 + h :] = -root2 * values.imag
-    return out.reshape(units * inputs, omega.K)
+    R = _separable.axis_functions(space.grid.n, B)
+    index, weight = _separable.tensor_to_real(space.omega, B)
+    M = sum(delta.shape[1] * (a.shape[1] + 1) for a, delta in factors)
+    out = np.empty((space.K, M))
+    start = 0
+    for a, delta in factors:
+        for inputs in (a, np.ones((len(a), 1))):
+            stop = start + delta.shape[1] * inputs.shape[1]
+            _separable.layer_rows(inputs, delta, space.grid, R, index, weight, out[:, start:stop],
+                                  block_elements, workers)
+            start = stop
+    return out.T
 
 
 def _disparity_autograd(net, w, space):

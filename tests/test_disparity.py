@@ -11,6 +11,7 @@ import pytest
 
 import canon
 import canon.disparity
+import canon._separable
 from reference import direct_coefficients, jacobian_on_grid, reference_disparity, relative_error
 
 ACTIVATIONS = sorted(canon.ACTIVATIONS)
@@ -64,19 +65,96 @@ def test_small_blocks_give_the_same_H(activation, space_name, method):
     np.testing.assert_allclose(H, canon.disparity_matrix(net, w, space, method=method), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("space_name, route", [("d1-cube", "contract"), ("d1-full", "fft"), ("d2-cube", "contract"), ("d2-full", "separable"), ("d2-mid", "separable")])
-def test_auto_follows_its_documented_rule(space_name, route, monkeypatch):
+@pytest.mark.parametrize("space_name", sorted(SPACES))
+def test_auto_takes_the_route_of_least_estimated_cost(space_name, monkeypatch):
     net, w, space, _ = _setting("tanh", (5,), space_name)
-    log_n = np.log2(space.grid.N)
-    width = 2 * space.omega.max_abs_frequency + 1
-    assert (space.K < 4 * log_n) == (route == "contract")
-    assert (route == "separable") == (space.K >= 4 * log_n and space.grid.d >= 2 and width <= 1.5 * log_n)
+    costs = canon.route_costs(net, space)
     used = []
-    for name in ("_rows_fft", "_rows_contract", "_rows_separable"):
+    for name in ("_rows_fft", "_rows_contract", "_disparity_separable"):
         original = getattr(canon.disparity, name)
         monkeypatch.setattr(canon.disparity, name, lambda *args, _f=original, _n=name: used.append(_n) or _f(*args))
     canon.disparity_matrix(net, w, space)
-    assert set(used) == {f"_rows_{route}"}
+    expected = {"fft": "_rows_fft", "contract": "_rows_contract", "separable": "_disparity_separable"}
+    assert set(used) == {expected[min(costs, key=costs.get)]}
+
+
+@pytest.mark.parametrize("space, route", [
+    (canon.cube_space(64, 2, 7), "separable"),          # low cube on a fine grid
+    (canon.full_space(31, 2), "separable"),             # d = 2: r = 31 against log2 N = 10
+    (canon.full_space(1023, 1), "fft"),                 # d = 1, every frequency
+    (canon.Space(canon.midpoint_grid(64, 2), canon.Omega(2, np.array([[20, 0], [0, 20]]))), "contract"),
+], ids=["cube", "full-2d", "full-1d", "two-high-frequencies"])
+def test_route_costs_rank_the_routes_as_measured(space, route):
+    """The order bench/ measured: the cheapest estimate is the fastest route."""
+    net = canon.MLP(d=space.grid.d, widths=(64, 64), activation="tanh")
+    costs = canon.route_costs(net, space)
+    assert min(costs, key=costs.get) == route
+
+
+def test_separable_cost_counts_its_products():
+    net = canon.MLP(d=2, widths=(8,), activation="tanh")
+    space = canon.cube_space(16, 2, 3)
+    r, N, n = 7, 256, 16
+    expected = 2.0 * net.M * N * r + 2.0 * net.M * N * r**2 / n + canon.disparity.GATHER_COST * 2 * net.M * space.K
+    assert canon.route_costs(net, space)["separable"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("omega", [
+    canon.ball(2, 3),
+    canon.Omega(2, np.array([[0, 3], [2, -1], [1, 1]])),
+    canon.Omega(2, np.array([[3, -3]])),
+], ids=["ball", "scattered", "one-diagonal"])
+@pytest.mark.parametrize("n", [12, 13])
+def test_separable_route_on_sets_that_are_not_cubes(omega, n):
+    space = canon.Space(canon.midpoint_grid(n, 2), omega)
+    net = canon.MLP(d=2, widths=(5, 4), activation="sigmoid")
+    w = canon.initialize(net, 3, scheme="centred")
+    reference = reference_disparity(net, w, space)
+    for block in (5, None):
+        H = canon.disparity_matrix(net, w, space, method="separable", block_elements=block)
+        assert _agree(H, reference)
+
+
+@pytest.mark.parametrize("d, B", [(1, 3), (2, 2), (3, 1), (2, 0)])
+def test_tensor_map_rebuilds_the_real_basis(d, B):
+    """Products of the 1-d axis functions, combined by the map, equal basis_matrix."""
+    from canon import _separable
+    n = 9
+    space = canon.cube_space(n, d, B)
+    R = _separable.axis_functions(n, B)
+    index, weight = _separable.tensor_to_real(space.omega, B)
+    grid_index = np.indices((n,) * d).reshape(d, -1).T
+    products = np.ones((space.grid.N, (2 * B + 1) ** d))
+    for t, combo in enumerate(np.ndindex(*((2 * B + 1,) * d))):
+        for j in range(d):
+            products[:, t] *= R[grid_index[:, j], combo[j]]
+    rebuilt = sum(products[:, index[s]] * weight[s] for s in range(len(index)))
+    np.testing.assert_allclose(rebuilt, canon.basis_matrix(space.omega, space.grid.points), atol=1e-13)
+
+
+@pytest.mark.parametrize("space_name", ["d2-mid", "d2-full", "d1-cube"])
+def test_threads_give_the_same_H_bit_for_bit(space_name):
+    net, w, space, reference = _setting("tanh", (3, 4, 2), space_name)
+    one = canon.disparity_matrix(net, w, space, method="separable", workers=1, block_elements=16)
+    for workers in (2, 3):
+        many = canon.disparity_matrix(net, w, space, method="separable", workers=workers, block_elements=16)
+        np.testing.assert_array_equal(many, one)
+    assert _agree(one, reference)
+
+
+def test_separable_route_holds_blas_to_one_thread_while_threads_run(monkeypatch):
+    import threadpoolctl
+    seen = []
+    original = canon._separable.layer_rows
+
+    def spy(*args):
+        seen.append(max(info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"))
+        return original(*args)
+
+    monkeypatch.setattr(canon._separable, "layer_rows", spy)
+    net, w, space, _ = _setting("tanh", (5,), "d2-mid")
+    canon.disparity_matrix(net, w, space, method="separable", workers=2)
+    assert seen and set(seen) == {1}
 
 
 def test_truncated_H_is_a_set_of_columns_of_the_full_H():
