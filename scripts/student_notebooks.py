@@ -35,6 +35,7 @@ DEFAULT_OUT = ROOT / "_build" / "student-notebooks"
 SOLUTION = "solution"
 GATED_START = "solution-start"
 GATED_END = "solution-end"
+_SOLUTION_NAMES = (SOLUTION, GATED_START, GATED_END)
 
 # An opening or closing fence of backticks, tildes or colons (MyST's colon_fence),
 # with the rest of the line: an info string such as ``{solution} ex-1`` or ``python``.
@@ -124,15 +125,20 @@ def strip_solutions(source, where="markdown cell", gated=False):
         a nested fence that would close it early.
     """
     lines = source.split("\n")
-    blocks = _top_level_blocks(lines, where, strict="{" + SOLUTION in source)
+    blocks = _fenced_blocks(lines, where, strict="{" + SOLUTION in source)
     drop = set()
     removed = 0
     start = 0 if gated else None   # first line of the open gated solution
-    for first, last, name in blocks:
+    for first, last, name, depth in blocks:
+        if name in (GATED_START, GATED_END) and depth:
+            raise SolutionParseError(
+                f"{where}, line {first + 1}: {{{name}}} inside another directive")
         if gated:
             if name == GATED_END:
                 drop.update(range(start, last + 1))
                 gated = False
+        elif first in drop:
+            continue   # inside a solution already removed
         elif name == SOLUTION:
             drop.update(range(first, last + 1))
             removed += 1
@@ -140,7 +146,8 @@ def strip_solutions(source, where="markdown cell", gated=False):
             gated, start = True, first
             removed += 1
         elif name == GATED_END:
-            raise SolutionParseError(f"{where}: {{{GATED_END}}} without a {{{GATED_START}}}")
+            raise SolutionParseError(
+                f"{where}, line {first + 1}: {{{GATED_END}}} without a {{{GATED_START}}}")
     if gated:
         drop.update(range(start, len(lines)))
     return _without(lines, drop), gated, removed
@@ -219,17 +226,24 @@ def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
     -------
     list of (pathlib.Path, int)
         Each file written and the number of solutions removed from it.
+
+    Raises
+    ------
+    SolutionParseError
+        If a chapter has a solution whose fences cannot be matched; then nothing is
+        written.
     """
+    copies = []
+    for path in chapter_notebooks(toc):
+        student, removed = student_notebook(nbformat.read(path, as_version=4), path.stem)
+        nbformat.validate(student)
+        copies.append((path.name, student, removed))
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in chapter_notebooks(toc):
-        nb = nbformat.read(path, as_version=4)
-        student, removed = student_notebook(nb, path.stem)
-        nbformat.validate(student)
-        target = out / path.name
-        nbformat.write(student, target)
-        written.append((target, removed))
+    for filename, student, removed in copies:
+        nbformat.write(student, out / filename)
+        written.append((out / filename, removed))
     return written
 
 
@@ -244,11 +258,15 @@ def main(argv=None):
         print(f"student notebooks: cannot parse a solution: {error}", file=sys.stderr)
         return 1
     for target, removed in written:
-        print(f"{target}  ({removed} solutions removed)")
+        print(f"{target}  ({_count(removed, 'solution')} removed)")
     total = sum(removed for _, removed in written)
-    print(f"{len(written)} student notebooks, {total} solutions removed, "
-          f"in {pathlib.Path(args.out).resolve()}")
+    print(f"{_count(len(written), 'student notebook')} ({_count(total, 'solution')} "
+          f"removed) in {pathlib.Path(args.out).resolve()}")
     return 0
+
+
+def _count(number, noun):
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _title(nb):
@@ -260,15 +278,16 @@ def _title(nb):
     return None
 
 
-def _top_level_blocks(lines, where, strict):
-    """The fenced blocks at the top level of a cell: (first line, last line, name).
+def _fenced_blocks(lines, where, strict):
+    """The fenced blocks of a cell, in order: (first line, last line, name, depth).
 
     ``name`` is the directive name (``solution``, ``exercise``, ...) or None for a code
-    fence. Inside a directive, MyST parses the content as markdown, so fences nest;
-    inside a code fence, nothing does. A nested fence of the same character at least
-    as long as its parent's would close the parent early: it is an error inside a
-    solution. With ``strict``, a fence left open is an error too (otherwise it runs
-    to the end of the cell, as in CommonMark).
+    fence; ``depth`` is 0 for a block at the top level of the cell. Inside a directive,
+    MyST parses the content as markdown, so fences nest; inside a code fence, nothing
+    does. A nested fence of the same character at least as long as its parent's would
+    close the parent early: it is an error inside a solution. With ``strict``, a fence
+    left open is an error too (otherwise it runs to the end of the cell, as in
+    CommonMark).
     """
     blocks = []
     stack = []   # open fences: [char, length, name, first line, is_directive]
@@ -281,17 +300,17 @@ def _top_level_blocks(lines, where, strict):
             char, length, name, first, directive = stack[-1]
             if not info and fence[0] == char and len(fence) >= length:
                 stack.pop()
-                if not stack:
-                    blocks.append((first, number, name))
+                blocks.append((first, number, name, len(stack)))
                 continue
             if not directive or (fence[0] == "`" and "`" in info):
                 continue   # code content, or inline code such as ```x```
             if fence[0] == char and len(fence) >= length and _in_solution(stack):
+                solution = next(e for e in stack if e[2] in _SOLUTION_NAMES)
                 raise SolutionParseError(
                     f"{where}, line {number + 1}: the fence {fence}{info} inside the "
-                    f"solution that starts on line {stack[0][3] + 1} is as long as the "
-                    f"solution's own fence ({char * length}) and would close it early; "
-                    f"make the solution's fences longer")
+                    f"solution that starts on line {solution[3] + 1} is at least as long as "
+                    f"the fence around it ({char * length}) and would close it early; "
+                    f"make the outer fences longer")
         elif fence[0] == "`" and "`" in info:
             continue   # a paragraph starting with inline code, not a fence
         directive = _DIRECTIVE.match(info.strip())
@@ -304,11 +323,11 @@ def _top_level_blocks(lines, where, strict):
             f"{where}, line {first + 1}: the fence {char * length}"
             f"{'{' + name + '}' if name else ''} is never closed (unbalanced fences in a "
             f"cell with a solution; the outer block starts on line {opened[3] + 1})")
-    return blocks
+    return sorted(blocks)
 
 
 def _in_solution(stack):
-    return any(entry[2] in (SOLUTION, GATED_START, GATED_END) for entry in stack)
+    return any(entry[2] in _SOLUTION_NAMES for entry in stack)
 
 
 def _without(lines, drop):

@@ -88,6 +88,11 @@ def test_nested_fences_inside_a_solution_go_with_it():
     assert text == f"{EXERCISE}\n\nEnd."
 
 
+def test_a_solution_inside_another_directive_is_removed_too():
+    source = f"````{{admonition}} Try it\n{EXERCISE}\n\n{SOLUTION}\n````"
+    assert strip(source) == (f"````{{admonition}} Try it\n{EXERCISE}\n\n````", 1)
+
+
 def test_a_fence_that_only_shows_the_syntax_is_kept():
     source = "How to write one:\n\n````md\n```{solution} ex-1\nText.\n```\n````"
     assert strip(source) == (source, 0)
@@ -136,6 +141,23 @@ def test_outputs_and_counts_are_cleared_and_a_header_added():
     assert cell.metadata == {"tags": ["hide-input"]}
     assert nb.cells[1].outputs and nb.cells[1].execution_count == 3   # source untouched
     nbformat.validate(student)
+
+
+def test_the_script_stops_with_a_clear_message(tmp_path, monkeypatch, capsys):
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    for path, source in [(good, f"{EXERCISE}\n\n{SOLUTION}"), (bad, "```{solution} ex-1\nopen")]:
+        nbformat.write(new_notebook(cells=[new_markdown_cell(source)]), path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(student_notebooks, "chapter_notebooks", lambda toc: [good, bad])
+    assert student_notebooks.main(["--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "cannot parse a solution: bad.ipynb, cell 0, line 1" in error
+    assert "never closed" in error
+    assert not out.exists()   # nothing is written when a chapter cannot be parsed
+    monkeypatch.setattr(student_notebooks, "chapter_notebooks", lambda toc: [good])
+    assert student_notebooks.main(["--out", str(out)]) == 0
+    assert "1 student notebook (1 solution removed)" in capsys.readouterr().out
+    assert "{solution" not in (out / "good.ipynb").read_text(encoding="utf-8")
 
 
 # -- every chapter of the book ---------------------------------------------------------
