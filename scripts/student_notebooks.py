@@ -12,7 +12,9 @@ to an output folder (default ``_build/student-notebooks/``) in which
 - a first markdown cell says that this is the student copy and how to run it.
 
 The copies are never edited by hand: this script is their only source. Run it with
-``make student-notebooks``, or ``python scripts/student_notebooks.py --out DIR``.
+``make student-notebooks``, or ``python scripts/student_notebooks.py --out DIR``; with
+``--kernel NAME`` the copies open with that Jupyter kernel (for example the ``canon``
+kernel registered on a JupyterHub) instead of the chapters' ``python3``.
 
 A solution whose fences cannot be matched (a fence left open, or a nested fence as long
 as the solution's own, which would end the solution early) stops the script with a
@@ -153,7 +155,7 @@ def strip_solutions(source, where="markdown cell", gated=False):
     return _without(lines, drop), gated, removed
 
 
-def student_notebook(nb, name="notebook", title=None):
+def student_notebook(nb, name="notebook", title=None, kernel=None):
     """The student copy of a chapter notebook.
 
     Parameters
@@ -164,6 +166,8 @@ def student_notebook(nb, name="notebook", title=None):
         The notebook's file name without ``.ipynb``, used in the first cell and in errors.
     title : str, optional
         The chapter's title; by default the first ``# `` heading of the notebook.
+    kernel : str, optional
+        The name of the Jupyter kernel the copy asks for; by default the chapter's.
 
     Returns
     -------
@@ -209,10 +213,13 @@ def student_notebook(nb, name="notebook", title=None):
     student.cells = [header] + cells
     for cell in student.cells:
         cell.metadata.pop("execution", None)   # timings of the last run
+    if kernel:
+        student.metadata["kernelspec"] = {"name": kernel, "display_name": kernel,
+                                          "language": "python"}
     return student, removed
 
 
-def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
+def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml", kernel=None):
     """Write the student copy of every chapter notebook of the table of contents.
 
     Parameters
@@ -221,6 +228,8 @@ def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
         The output folder, created if missing.
     toc : path-like
         The Jupyter Book ``_toc.yml`` that lists the chapters.
+    kernel : str, optional
+        The name of the Jupyter kernel the copies ask for; by default the chapters'.
 
     Returns
     -------
@@ -235,7 +244,8 @@ def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
     """
     copies = []
     for path in chapter_notebooks(toc):
-        student, removed = student_notebook(nbformat.read(path, as_version=4), path.stem)
+        nb = nbformat.read(path, as_version=4)
+        student, removed = student_notebook(nb, path.stem, kernel=kernel)
         nbformat.validate(student)
         copies.append((path.name, student, removed))
     out = pathlib.Path(out)
@@ -249,11 +259,14 @@ def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default=str(DEFAULT_OUT),
+    parser.add_argument("--out", metavar="DIR", default=str(DEFAULT_OUT),
                         help="output folder (default: %(default)s)")
+    parser.add_argument("--kernel", metavar="NAME",
+                        help="the Jupyter kernel the copies open with (default: the "
+                             "chapters' own, python3)")
     args = parser.parse_args(argv)
     try:
-        written = write_student_notebooks(args.out)
+        written = write_student_notebooks(args.out, kernel=args.kernel)
     except SolutionParseError as error:
         print(f"student notebooks: cannot parse a solution: {error}", file=sys.stderr)
         return 1

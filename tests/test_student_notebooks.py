@@ -155,9 +155,11 @@ def test_the_script_stops_with_a_clear_message(tmp_path, monkeypatch, capsys):
     assert "never closed" in error
     assert not out.exists()   # nothing is written when a chapter cannot be parsed
     monkeypatch.setattr(student_notebooks, "chapter_notebooks", lambda toc: [good])
-    assert student_notebooks.main(["--out", str(out)]) == 0
+    assert student_notebooks.main(["--out", str(out), "--kernel", "canon"]) == 0
     assert "1 student notebook (1 solution removed)" in capsys.readouterr().out
-    assert "{solution" not in (out / "good.ipynb").read_text(encoding="utf-8")
+    written = nbformat.read(out / "good.ipynb", as_version=4)
+    assert "{solution" not in "\n".join(c.source for c in written.cells)
+    assert written.metadata.kernelspec.name == "canon"
 
 
 # -- every chapter of the book ---------------------------------------------------------
