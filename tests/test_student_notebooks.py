@@ -54,6 +54,12 @@ def exercise_labels(text):
     return re.findall(r"^[`:~]{3,}\{exercise\}.*\n:label: (\S+)", text, re.M)
 
 
+def exercise_blocks(text):
+    """Every exercise directive, from its opening fence to its closing one."""
+    return [m.group(0) for m in
+            re.finditer(r"^([`:~]{3,})\{exercise\}.*?^\1[ \t]*$", text, re.M | re.S)]
+
+
 # -- the stripping, on synthetic cells ----------------------------------------------------
 
 def test_solution_alone_in_a_cell_is_removed_with_the_cell():
@@ -189,6 +195,9 @@ def test_student_copy_has_exercises_but_no_solutions_or_outputs(chapter, generat
     labels = exercise_labels(source_text)
     assert labels and exercise_labels(student_text) == labels
     assert student_text.count("{exercise}") == source_text.count("{exercise}")
+    blocks = exercise_blocks(source_text)
+    assert len(blocks) == len(labels)
+    assert all(block in student_text for block in blocks)   # each exercise kept verbatim
     code = [c for c in student.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     if "{solution-start}" not in source_text:   # no code cell can belong to a solution
