@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed
 BUILD   := _build
 JB      := $(BIN)/jupyter-book
 
-.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean student-notebooks
+.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean student-notebooks pdf lab texlive
 
 book: $(STAMP)
 	$(JB) build . --all
@@ -27,7 +27,7 @@ book-student: $(STAMP)
 	CANON_STUDENT=1 $(JB) build . --all --path-output $(BUILD)/student
 	@echo "Student edition (solutions hidden): $(CURDIR)/$(BUILD)/student/_build/html/index.html"
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium texlive
 	rm -rf $(BUILD)
 	$(JB) build . --all -W -n --keep-going
 	$(BIN)/python -m pytest tests book --nbval -p no:cacheprovider
@@ -44,6 +44,22 @@ strict-build: $(STAMP)
 
 site-check: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/test_site.py -p no:cacheprovider
+
+# The PDF edition: Sphinx's LaTeX, compiled with pdflatex (Debian's TeX Live).
+pdf: $(STAMP) texlive
+	$(JB) build . --all --builder pdflatex
+	@echo
+	@echo "The PDF edition is built: $(CURDIR)/$(BUILD)/latex/canon-book.pdf"
+
+# Run the chapters yourself: JupyterLab on book/, with the .venv's kernel (canon importable).
+lab: $(STAMP)
+	@flags=""; [ "$$(id -u)" != 0 ] || flags="--allow-root"; \
+	if [ -z "$$DISPLAY" ]; then \
+	  flags="$$flags --no-browser"; \
+	  echo "No display: open the http://127.0.0.1:8888/lab?token=... address printed below in a browser."; \
+	fi; \
+	echo "Stop the server with Ctrl-C."; \
+	$(BIN)/jupyter lab book/ $$flags
 
 # The benchmark uses both cores in every system it compares (numpy/OpenBLAS, XLA, torch).
 bench: $(STAMP)
@@ -67,6 +83,20 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else \
 	    echo "The browser check needs chromium: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
+# The PDF edition and its test need pdflatex, latexmk, the fonts Sphinx's LaTeX uses, and
+# poppler's pdftotext (Debian packages, without the recommended extras: about 350 MB).
+TEXLIVE := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk tex-gyre poppler-utils
+texlive:
+	@if ! command -v pdflatex >/dev/null 2>&1 || ! command -v latexmk >/dev/null 2>&1 \
+	    || ! command -v pdftotext >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's TeX Live for the PDF edition"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEXLIVE) >/dev/null; \
+	  else \
+	    echo "The PDF edition needs TeX Live: sudo apt-get install --no-install-recommends $(TEXLIVE)"; exit 1; \
 	  fi; \
 	fi
 
