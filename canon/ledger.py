@@ -23,6 +23,7 @@ CLAIMS = {
     "eq1": "Eq. (1): MSE and cross-entropy are meaningful, convex losses.",
     "eq3": "Eq. (3): the map from weights w to functions f_w is onto but not one-to-one.",
     "eq6": "Eq. (6): a finite partial sum over Omega approximates f to any precision.",
+    "eq8": "Eq. (8): row i of H(w) holds the canonical coordinates of df_w/dw_i.",
     "eq9": "Eq. (9): grad_w Q = H(w) grad_theta Q, a point-wise linear map.",
     "theorem1": "Theorem 1: Q is convex in theta; with K >= T the minimum has zero loss.",
     "corollary1": "Corollary 1: Q(f) is a convex functional.",
