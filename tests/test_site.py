@@ -1,28 +1,59 @@
 """The built site in a real browser: headless Chromium driven by Playwright.
 
-Every HTML page of ``_build/html`` is opened from a local server. A page fails on a
-console error, an uncaught exception, a request to any host but the local server
-(the book must read offline), an image that did not load, or mathematics that
-MathJax left untypeset or typeset as an error.
+Every HTML page of ``_build/html`` is opened from a local server in a 1366 x 768
+window, the size of a common laptop screen. A page fails on
+
+- a console error, an uncaught exception, a request to any host but the local server
+  (the book must read offline), or an image that did not load;
+- mathematics that MathJax left untypeset or typeset as an error, or an equation whose
+  ``\\tag{n}`` does not show "(n)" inside the main column;
+- a theorem-like box (sphinx-proof) without a title, raw MyST text (a directive fence
+  such as ```` ```{prf:lemma} ```` or a role such as ``{doc}`...```), "??", or a
+  cross-reference that Sphinx left unresolved;
+- content that spills out of the main column or is cut off by it (wide code and
+  tables that scroll inside their own box are fine).
+
+Internal links are checked once for the whole site from the files on disk: the target
+file exists, and so does the element a ``#fragment`` names. Every chapter page (under
+``book/``) is saved as a full-page screenshot in ``_build/screenshots/`` for a person
+to look at: the check cannot tell whether a figure's axes are labelled.
+
+``CANON_SITE=/path/to/html`` points the check at another build (one made with
+``--path-output``); screenshots then go next to it, in ``../screenshots``.
+``CANON_SCREENSHOTS=0`` skips the screenshots (they take most of the check's time).
 """
 
 import functools
+import html.parser
 import http.server
+import os
 import pathlib
+import posixpath
 import shutil
 import threading
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = pathlib.Path(os.environ.get("CANON_SITE", ROOT / "_build" / "html")).resolve()
+SCREENSHOTS = SITE.parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PAGES = sorted(
-    str(p.relative_to(SITE))
-    for p in SITE.rglob("*.html")
-    if not ({"_static", "_sources", "_images"} & set(p.relative_to(SITE).parts))
-) if SITE.is_dir() else []
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def site_pages(site):
+    """The HTML pages of a built site (not theme templates), relative to it, sorted."""
+    if not site.is_dir():
+        return []
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not ({"_static", "_sources", "_images"} & set(p.relative_to(site).parts))
+    )
+
+
+PAGES = site_pages(SITE)
 
 pytestmark = pytest.mark.site
 
@@ -32,14 +63,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server():
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
+def serve(folder):
+    """Serve ``folder`` on a free local port; a generator for a fixture (yields the URL)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server():
+    yield from serve(SITE)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +92,50 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+def open_page(browser, server, page):
+    """Open ``page`` as a reader would and record what goes wrong.
+
+    Returns
+    -------
+    context, tab, log
+        The browser context (close it when done), its tab, and a dict of lists:
+        ``outside`` (requests to other hosts, blocked), ``console`` (console errors),
+        ``exceptions`` (uncaught JavaScript errors), ``failed`` (failed local requests).
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    log = {"outside": [], "console": [], "exceptions": [], "failed": []}
+    host = urlparse(server).netloc
+
+    def route(request_route):
+        url = request_route.request.url
+        if urlparse(url).scheme in ("data", "blob") or urlparse(url).netloc == host:
+            request_route.continue_()
+        else:
+            log["outside"].append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    tab.on("console", lambda m: log["console"].append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: log["exceptions"].append(str(e)))
+    tab.on("requestfailed",
+           lambda r: log["failed"].append(r.url) if urlparse(r.url).netloc == host else None)
+    response = tab.goto(f"{server}/{page}", wait_until="load")
+    assert response is not None and response.ok, f"{page}: HTTP {response and response.status}"
+    if page == "index.html":  # the root page redirects to the preface
+        tab.wait_for_url("**/book/intro.html")
+        tab.wait_for_load_state("load")
+    return context, tab, log
+
+
+def assert_clean(page, log):
+    """Fail on anything ``open_page`` recorded."""
+    assert not log["outside"], f"{page} asked hosts other than the local server: {log['outside']}"
+    assert not log["exceptions"], f"{page} raised JavaScript exceptions: {log['exceptions']}"
+    assert not log["console"], f"{page} logged console errors: {log['console']}"
+    assert not log["failed"], f"{page} had failed requests: {log['failed']}"
 
 
 def test_site_was_built():
@@ -75,43 +157,182 @@ _MATH_STATE = """async () => {
   return {count: maths.length, mathjax: !!window.MathJax, raw, errors, images};
 }"""
 
+# What a reader sees in the main column, once MathJax is done. Each list names problems.
+_READING_STATE = r"""() => {
+  const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const column = main.getBoundingClientRect();
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const inColumn = e => { const r = e.getBoundingClientRect(); return r.left >= column.left - 1 && r.right <= column.right + 1; };
+  const name = e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined && e.className
+      ? '.' + e.className.trim().split(/\s+/).join('.') : '') + ' "' + (e.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50) + '"';
+  const clean = s => (s || '').replace(/\s+/g, ' ').trim();
+
+  // Text outside code blocks and typeset maths: no raw MyST, no "??".
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+      n.parentElement.closest('pre, div.highlight, mjx-container, script, style')
+          ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  let text = '';
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) { text += n.data; }
+  const rawMyst = [];
+  for (const re of [/(```|~~~|:::)\s*\{[\w:-]+\}[^\n]{0,40}/g, /\{(\w+:)?[\w-]+\}`[^`\n]{0,40}`?/g, /[^\n]{0,30}\?\?[^\n]{0,30}/g]) {
+    for (const m of text.matchAll(re)) { rawMyst.push(m[0].trim()); }
+  }
+
+  // Cross-references Sphinx could not resolve keep their "xref" node, without a link.
+  const unresolved = Array.from(document.querySelectorAll('.xref'))
+      .filter(x => x.classList.length > 1 && !x.closest('a[href]')).map(name);
+
+  // sphinx-proof boxes: a typed box has a title "<Kind> <number or name>", a proof starts with "Proof".
+  const kinds = ['theorem', 'lemma', 'definition', 'remark', 'corollary', 'proposition', 'algorithm',
+                 'conjecture', 'criterion', 'example', 'property', 'observation', 'axiom', 'assumption', 'notation'];
+  const untitled = [];
+  let boxes = 0;
+  for (const box of main.querySelectorAll('div.proof')) {
+    boxes += 1;
+    const kind = Array.from(box.classList).find(c => kinds.includes(c));
+    if (kind) {
+      const title = box.querySelector(':scope > .admonition-title');
+      const words = clean(title && title.textContent);
+      if (!words.toLowerCase().startsWith(kind) || words.length <= kind.length + 1) { untitled.push(kind + ': "' + words + '"'); }
+    } else if (!/^Proof\b/.test(clean(box.textContent))) {
+      untitled.push('proof: "' + clean(box.textContent).slice(0, 40) + '"');
+    }
+  }
+
+  // Equation tags: MathJax draws \tag{n} as "(n)"; it must be there, and inside the column.
+  const glyphs = node => Array.from(node.querySelectorAll('mjx-c')).map(c => {
+      const k = Array.from(c.classList).find(k => /^mjx-c[0-9A-F]+$/.test(k));
+      return k ? String.fromCodePoint(parseInt(k.slice(5), 16)) : ''; }).join('');
+  const tags = [], badTags = [];
+  const items = window.MathJax && MathJax.startup && MathJax.startup.document ? MathJax.startup.document.math : [];
+  for (const item of items) {
+    const wanted = Array.from(item.math.matchAll(/\\tag(\*?)\s*\{([^{}]*)\}/g)).map(m => m[1] ? m[2] : '(' + m[2] + ')');
+    if (!wanted.length) { continue; }
+    const root = item.typesetRoot;
+    const labels = root ? Array.from(root.querySelectorAll('[id^="mjx-eqn"]')) : [];
+    const seen = labels.filter(l => !shown(root) || (shown(l) && inColumn(l))).map(glyphs);
+    for (const w of wanted) { (seen.includes(w) ? tags : badTags).push(w); }
+  }
+  // Sphinx numbers labelled equations itself, in span.eqno.
+  for (const e of main.querySelectorAll('span.eqno')) {
+    const number = clean(e.textContent).replace(/#$/, '');
+    (/^\(\S+\)$/.test(number) && (!shown(e.parentElement) || (shown(e) && inColumn(e))) ? tags : badTags).push(number);
+  }
+
+  // Nothing may stick out of the main column unless a box of its own scrolls or clips it,
+  // and nothing may be cut off by a box that hides what does not fit.
+  const wrapped = e => { for (let a = e.parentElement; a && a !== main; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') { return true; } } return false; };
+  const all = Array.from(main.querySelectorAll('*'));
+  const sticking = new Set(all.filter(e => { const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > column.right + 2 && !wrapped(e); }));
+  const overflow = Array.from(sticking).filter(e => !sticking.has(e.parentElement))
+      .map(e => name(e) + ' sticks out by ' + Math.round(e.getBoundingClientRect().right - column.right) + ' px');
+  for (const e of all) {
+    // MathJax's own boxes overshoot by a pixel or two: not a reader's problem.
+    if (e.scrollWidth <= e.clientWidth + 4 || e.clientWidth === 0 || e.closest('mjx-container')) { continue; }
+    const o = getComputedStyle(e).overflowX;
+    if ((o === 'hidden' || o === 'clip') && !e.matches('span.math')) {
+      overflow.push(name(e) + ' cuts off ' + (e.scrollWidth - e.clientWidth) + ' px');
+    }
+  }
+  const page = document.scrollingElement;
+  if (page.scrollWidth > page.clientWidth + 1) { overflow.push('the page scrolls sideways: ' + page.scrollWidth + ' px'); }
+  return {rawMyst, unresolved, boxes, untitled, tags, badTags, overflow};
+}"""
+
+
+def screenshot_path(page):
+    """Where the screenshot of a chapter page goes: ``book/x.html`` -> ``screenshots/x.png``."""
+    return SCREENSHOTS / pathlib.PurePosixPath(page).relative_to("book").with_suffix(".png")
+
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page(page, server, browser):
-    context = browser.new_context()
-    outside, console, exceptions, failed = [], [], [], []
-    host = urlparse(server).netloc
-
-    def route(request_route):
-        url = request_route.request.url
-        if urlparse(url).scheme in ("data", "blob") or urlparse(url).netloc == host:
-            request_route.continue_()
-        else:
-            outside.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    tab = context.new_page()
-    tab.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: exceptions.append(str(e)))
-    tab.on("requestfailed", lambda r: failed.append(r.url) if urlparse(r.url).netloc == host else None)
-    response = tab.goto(f"{server}/{page}", wait_until="load")
-    assert response is not None and response.ok, f"{page}: HTTP {response and response.status}"
-    if page == "index.html":  # the root page redirects to the preface
-        tab.wait_for_url("**/book/intro.html")
-        tab.wait_for_load_state("load")
+    context, tab, log = open_page(browser, server, page)
     state = tab.evaluate(_MATH_STATE)
+    reading = tab.evaluate(_READING_STATE)
+    if page.startswith("book/") and os.environ.get("CANON_SCREENSHOTS", "1") != "0":
+        screenshot_path(page).parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(screenshot_path(page)), full_page=True)
     tab.wait_for_timeout(100)
     context.close()
-    assert not outside, f"{page} asked hosts other than the local server: {outside}"
-    assert not exceptions, f"{page} raised JavaScript exceptions: {exceptions}"
-    assert not console, f"{page} logged console errors: {console}"
-    assert not failed, f"{page} had failed requests: {failed}"
+    assert_clean(page, log)
     assert not state["images"], f"{page} has images that did not load: {state['images']}"
     if state["count"]:
         assert state["mathjax"], f"{page} has maths but MathJax did not load"
-    assert not state["raw"], f"{page} has maths left untypeset: {state['raw'][:3]}"
-    assert not state["errors"], f"{page} has MathJax errors: {state['errors'][:3]}"
+    problems = [
+        f"{what}: {found[:5]}" for what, found in (
+            ("maths left untypeset", state["raw"]),
+            ("MathJax errors", state["errors"]),
+            ("raw MyST or '??'", reading["rawMyst"]),
+            ("unresolved references", reading["unresolved"]),
+            ("boxes without a title", reading["untitled"]),
+            ("equation tags missing or outside the column", reading["badTags"]),
+            ("too wide at 1366 px", reading["overflow"]),
+        ) if found
+    ]
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+class _Anchors(html.parser.HTMLParser):
+    """The ids of a page (what a #fragment may name) and the ``href`` of its links."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a":
+            if attrs.get("name"):
+                self.ids.add(attrs["name"])
+            if "href" in attrs:
+                self.links.append((attrs["href"] or "", (attrs.get("class") or "").split()))
+
+
+@functools.lru_cache(maxsize=None)
+def anchors(path):
+    """Parse one HTML file of the build once (a ``pathlib.Path``)."""
+    parser = _Anchors()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def broken_links(site, pages):
+    """Internal links of ``pages`` whose target file or #fragment is missing in ``site``."""
+    broken = []
+    for page in pages:
+        for href, classes in anchors(site / page).links:
+            if not href.strip():
+                if "reference" in classes:
+                    broken.append(f"{page}: a.reference with an empty href")
+                continue
+            url = urlsplit(href)
+            if url.scheme or url.netloc:
+                continue  # outside links: the page test blocks and reports any request
+            target = page
+            if url.path:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(url.path)))
+            file = site / target
+            if file.is_dir():
+                file = file / "index.html"
+            if target.startswith("../") or not file.is_file():
+                broken.append(f"{page}: {href} (no file {target})")
+            elif url.fragment and file.suffix == ".html" and unquote(url.fragment) not in anchors(file).ids:
+                broken.append(f"{page}: {href} (no id {unquote(url.fragment)!r} in {target})")
+    return broken
+
+
+def test_internal_links_resolve():
+    """Every relative link of every page points to a file of the build, and to an id on it."""
+    links = sum(len(anchors(SITE / page).links) for page in PAGES)
+    assert links > 100, f"only {links} links found: is the site built?"
+    broken = broken_links(SITE, PAGES)
+    assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:30])
 
 
 def test_ledger_certifies_every_claim():
