@@ -13,7 +13,7 @@ them forms the M x N Jacobian:
     ``H_W[o, i, k] = sum_n delta[n, o] a[n, i] e_k(x_n) / N`` is taken one axis at a
     time with real 1-d functions, all of it BLAS-3 on cache-sized blocks, in
     threads: about ``2 M N (2B + 1)`` flops for ``Omega`` inside ``|k|_inf <= B``
-    (see :mod:`canon._separable`).
+    (see ``canon/_separable.py``).
 ``'contract'``
     the same sum with the dense N x K basis, a matrix product per block of units:
     ``2 M N K`` flops, the better choice for a few scattered high frequencies.
@@ -278,7 +278,7 @@ def _rows_contract(a, delta, space, basis, block_elements):
 
 
 def _disparity_separable(factors, space, block_elements, workers):
-    """H through :mod:`canon._separable`, written transposed and returned as (M, K)."""
+    """H through ``canon._separable``, written transposed and returned as (M, K)."""
     B = space.omega.max_abs_frequency
     R = _separable.axis_functions(space.grid.n, B)
     index, weight = _separable.tensor_to_real(space.omega, B)
