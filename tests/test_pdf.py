@@ -63,6 +63,34 @@ def edition(tmp_path_factory):
     }
 
 
+def _toc_pages(entries, numbered, found):
+    for entry in entries or []:
+        if "file" in entry:
+            found.append((entry["file"], numbered))
+        _toc_pages(entry.get("sections"), numbered, found)
+
+
+def numbered_positions(toc):
+    """Positions (1 = first page after the root) of the pages in numbered parts."""
+    found = []
+    for part in toc.get("parts", [{"chapters": toc.get("chapters")}]):
+        _toc_pages(part.get("chapters"), bool(part.get("numbered")), found)
+    return [i for i, (_, numbered) in enumerate(found, start=1) if numbered]
+
+
+def test_numbered_chapters_follow_the_toc():
+    # the LaTeX preamble numbers chapters by page position: it must list the pages of
+    # _toc.yml's numbered parts, or the PDF's chapter numbers leave the web edition's
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    preamble = yaml.safe_load((ROOT / "_config.yml").read_text())[
+        "sphinx"]["config"]["latex_elements"]["preamble"]
+    listed = re.search(r"\\newcommand\\canonnumberedpages\{([\d,]*)\}", preamble)
+    assert listed, "the preamble lost \\canonnumberedpages"
+    expected = ",".join(map(str, numbered_positions(toc)))
+    assert listed[1] == expected, (
+        f"set \\newcommand\\canonnumberedpages{{{expected}}} in _config.yml's LaTeX preamble")
+
+
 def test_pages(edition):
     info = subprocess.run(["pdfinfo", str(edition["pdf"])],
                           capture_output=True, text=True, check=True).stdout
@@ -106,6 +134,9 @@ def test_figures_with_captions(edition):
 
 def test_exercises_and_solutions(edition):
     text = edition["text"]
+    # chapters carry the web edition's numbers, so Exercise 4.1 sits in chapter 4
+    assert re.search(r"^\s*4\.\d+ Exercises", text, re.M) or re.search(
+        r"Chapter 4\. .*\n(?:.*\n){0,80}?\s*Exercise 4\.1 \(", text)
     exercises = re.findall(r"^\s*Exercise [\d.]+ \(", text, re.M)
     solutions = re.findall(r"^\s*Solution to Exercise [\d.]+ \(", text, re.M)
     assert len(exercises) >= 8 and len(solutions) >= 8, (len(exercises), len(solutions))
