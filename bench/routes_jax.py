@@ -115,11 +115,12 @@ def _factors(net, w, X):
 
 
 def _separable(u, v, R, n, d, ia, ca, ib, cb, block):
-    """``sum_x u[x, p] v[x, r] e_k(x)`` for all p, r, k: shape (P, Rv, K), u weighted per axis.
+    """``T[k, p, r] = sum_x u[x, p] v[x, r] e_k(x)`` for all k, p, r: shape (K, P, Rv).
 
     d = 2: the last grid axis is summed first (a batched product over the first axis,
     with u weighted by the axis table), then the first axis (one product); d = 1: one
-    product. Units p are taken ``block`` at a time (lax.map) to bound memory.
+    product. The basis index stays first so the final map is a gather of whole rows.
+    Units p are taken ``block`` at a time (lax.map) to bound memory.
     """
     N, P = u.shape
     Rv = v.shape[1]
@@ -128,22 +129,25 @@ def _separable(u, v, R, n, d, ia, ca, ib, cb, block):
     def one(ub):                                   # ub: (N, b)
         b = ub.shape[1]
         if d == 1:
-            weighted = (ub[:, :, None] * R[:, None, :]).reshape(N, b * Wd)
-            T = (weighted.T @ v).reshape(b, Wd, Rv).transpose(0, 2, 1)     # (b, Rv, W)
+            weighted = (R[:, :, None] * ub[:, None, :]).reshape(N, Wd * b)
+            T = weighted.T @ v                                                   # (W*b, Rv)
         else:
-            weighted = (ub.reshape(n, n, b)[:, :, :, None] * R[None, :, None, :]).reshape(n, n, b * Wd)
-            G = jnp.einsum("jxp,jxr->jpr", weighted, v.reshape(n, n, Rv))   # (n1, b*W2, Rv)
-            T = jnp.tensordot(R, G, axes=([0], [0]))                          # (W1, b*W2, Rv)
-            T = T.reshape(Wd, b, Wd, Rv).transpose(1, 3, 0, 2).reshape(b, Rv, Wd * Wd)
-        return ca * T[..., ia] + cb * T[..., ib]
+            weighted = (R[None, :, :, None] * ub.reshape(n, n, 1, b)).reshape(n, n, Wd * b)
+            G = jnp.einsum("jxp,jxr->jpr", weighted, v.reshape(n, n, Rv))        # (n1, W2*b, Rv)
+            T = R.T @ G.reshape(n, -1)                                           # (W1, W2*b*Rv)
+        T = T.reshape(-1, b * Rv)
+        return (ca[:, None] * T[ia] + cb[:, None] * T[ib]).reshape(-1, b, Rv)  # (K, b, Rv)
 
     blocks = u.reshape(N, P // block, block).transpose(1, 0, 2)
-    out = jax.lax.map(one, blocks)                  # (P/block, block, Rv, K)
-    return out.reshape(P, Rv, -1)
+    out = jax.lax.map(one, blocks)                  # (P/block, K, block, Rv)
+    return out.transpose(1, 0, 2, 3).reshape(-1, P, Rv)
 
 
-def build_fused(net, w, space, budget=2**24):
-    """Hand-fused: one backward pass, then per layer the separable contraction, no Jacobian."""
+def build_fused(net, w, space, budget=2**23):
+    """Hand-fused: one backward pass, then per layer the separable contraction, no Jacobian.
+
+    H is built transposed, (K, M), and its transpose returned (a view, like canon's).
+    """
     grid = space.grid
     n, d, N = grid.n, grid.d, grid.N
     B = space.omega.max_abs_frequency
@@ -157,18 +161,19 @@ def build_fused(net, w, space, budget=2**24):
         return N * Wd + (n * Wd if d == 2 else Wd) * other
 
     def run(w, X):
-        rows = []
+        cols = []
         for a_ext, delta in _factors(net, w, X):
             out, inp1 = delta.shape[1], a_ext.shape[1]
             # weight the narrower factor by the axis table: the weighted array is smaller
             if out <= inp1:
                 blk = block_size(out, per_unit(inp1), budget)
-                Hl = _separable(delta, a_ext, R, n, d, ia, ca, ib, cb, blk)          # (out, in+1, K)
+                T = _separable(delta, a_ext, R, n, d, ia, ca, ib, cb, blk)                   # (K, out, in+1)
             else:
                 blk = block_size(inp1, per_unit(out), budget)
-                Hl = _separable(a_ext, delta, R, n, d, ia, ca, ib, cb, blk).transpose(1, 0, 2)
-            rows.append(Hl[:, :-1, :].reshape(-1, Hl.shape[-1]))   # W_l, row by row
-            rows.append(Hl[:, -1, :])                               # b_l
-        return jnp.concatenate(rows, axis=0)
+                T = _separable(a_ext, delta, R, n, d, ia, ca, ib, cb, blk).transpose(0, 2, 1)
+            cols.append(T[:, :, :-1].reshape(T.shape[0], -1))   # W_l, row by row
+            cols.append(T[:, :, -1])                             # b_l
+        return jnp.concatenate(cols, axis=1)
 
-    return _aot(run, jnp.asarray(w), X)
+    compile_, run_t = _aot(run, jnp.asarray(w), X)
+    return compile_, (lambda: run_t().T)

@@ -71,16 +71,21 @@ def _factors(net, w, X):
     return [(torch.cat([a, ones], dim=1), delta) for a, delta in zip(inputs, reversed(deltas))]
 
 
-def build_fused(net, w, space, budget=2**24):
-    """Hand-fused: one backward pass, then per layer the separable contraction, no Jacobian."""
+def build_fused(net, w, space, budget=2**23):
+    """Hand-fused: one backward pass, then per layer the separable contraction, no Jacobian.
+
+    H is written transposed, as a (K, M) array whose transpose is returned (a view, like
+    canon's): every block's result is a gather of whole rows, stored without a copy of H.
+    """
     grid = space.grid
     n, d, N = grid.n, grid.d, grid.N
     B = space.omega.max_abs_frequency
     Wd = 2 * B + 1
     R = torch.from_numpy(axis_table(n, B))
+    RT = R.T.contiguous()
     ia, ca, ib, cb = combination(space)
     ia, ib = torch.from_numpy(ia), torch.from_numpy(ib)
-    ca, cb = torch.from_numpy(ca), torch.from_numpy(cb)
+    ca, cb = torch.from_numpy(ca)[:, None], torch.from_numpy(cb)[:, None]
     X = torch.from_numpy(grid.points)
     wt = torch.from_numpy(np.array(w))
     K = space.K
@@ -88,40 +93,47 @@ def build_fused(net, w, space, budget=2**24):
     def per_unit(other):
         return N * Wd + (n * Wd if d == 2 else Wd) * other
 
-    def separable(u, v, out):
-        """out[p, r, k] = sum_x u[x, p] v[x, r] e_k(x), u weighted per axis, blocks of units."""
+    def separable(u, v, emit):
+        """T[k, p, r] = sum_x u[x, p] v[x, r] e_k(x) for blocks of p; emit(start, T) stores it."""
         P, Rv = u.shape[1], v.shape[1]
         b = block_size(P, per_unit(Rv), budget)
         v_grid = v.reshape(n, n, Rv) if d == 2 else v
         for start in range(0, P, b):
             ub = u[:, start:start + b]
             if d == 1:
-                weighted = (ub[:, :, None] * R[:, None, :]).reshape(N, b * Wd)
-                T = (weighted.T @ v).reshape(b, Wd, Rv).transpose(1, 2)
+                weighted = (R[:, :, None] * ub[:, None, :]).reshape(N, Wd * b)          # (x, W*b)
+                T = weighted.T @ v                                                      # (W*b, Rv)
             else:
-                weighted = (ub.reshape(n, n, b, 1) * R[None, :, None, :]).reshape(n, n, b * Wd)
-                G = torch.bmm(weighted.transpose(1, 2), v_grid)                  # (n1, b*W2, Rv)
-                T = (R.T @ G.reshape(n, -1)).reshape(Wd, b, Wd, Rv)              # (W1, b, W2, Rv)
-                T = T.permute(1, 3, 0, 2).reshape(b, Rv, Wd * Wd)
-            torch.add(ca * T[..., ia], cb * T[..., ib], out=out[start:start + b])
+                weighted = (R[None, :, :, None] * ub.reshape(n, n, 1, b)).reshape(n, n, Wd * b)
+                G = torch.bmm(weighted.transpose(1, 2), v_grid)                         # (n1, W2*b, Rv)
+                T = RT @ G.reshape(n, -1)                                               # (W1, W2*b*Rv)
+            T = T.reshape(-1, b * Rv)                                                   # rows: basis pairs
+            emit(start, torch.addcmul(ca * T[ia], cb, T[ib]).reshape(K, b, Rv))
 
     def run():
         with torch.no_grad():
-            H = torch.empty(net.M, K)
-            row = 0
+            HT = torch.empty(K, net.M)
+            col = 0
             for a_ext, delta in _factors(net, wt, X):
-                out, inp1 = delta.shape[1], a_ext.shape[1]
-                Hl = torch.empty(out, inp1, K)
-                if out <= inp1:
-                    separable(delta, a_ext, Hl)
-                else:
-                    tmp = torch.empty(inp1, out, K)
-                    separable(a_ext, delta, tmp)
-                    Hl = tmp.transpose(0, 1)
-                H[row:row + out * (inp1 - 1)] = Hl[:, :-1, :].reshape(-1, K)
-                row += out * (inp1 - 1)
-                H[row:row + out] = Hl[:, -1, :]
-                row += out
-        return H.numpy()
+                out, inp = delta.shape[1], a_ext.shape[1] - 1
+                Wcols, bcols = col, col + out * inp       # W_l row by row, then b_l
+
+                def store(o0, T):                         # T: (K, units, inputs + 1)
+                    b = T.shape[1]
+                    HT[:, Wcols + o0 * inp:Wcols + (o0 + b) * inp] = T[:, :, :inp].reshape(K, b * inp)
+                    HT[:, bcols + o0:bcols + o0 + b] = T[:, :, inp]
+
+                if out <= inp + 1:
+                    separable(delta, a_ext, store)
+                else:                                     # weight the narrow factor (first layer)
+                    tmp = torch.empty(K, inp + 1, out)
+
+                    def keep(i0, T):
+                        tmp[:, i0:i0 + T.shape[1]] = T
+
+                    separable(a_ext, delta, keep)
+                    store(0, tmp.transpose(1, 2))
+                col = bcols + out
+        return HT.numpy().T
 
     return (lambda: None), run
