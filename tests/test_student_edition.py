@@ -85,6 +85,8 @@ class _Chapter(html.parser.HTMLParser):
             self.solutions.append({"id": attrs.get("id"), "runs": []})
         elif "math" in classes:
             role = "math"
+        elif "stderr" in classes:
+            role = "stderr"        # nbval does not compare it either
         elif tag == "div" and "cell" in classes:
             role = "cell"
             self._ignored = bool({"tag_nbval-ignore-output", "tag_nbval-skip"} & set(classes))
@@ -111,7 +113,7 @@ class _Chapter(html.parser.HTMLParser):
         roles = self._roles()
         if "cell" in roles and ("NBVAL_IGNORE_OUTPUT" in data or "NBVAL_SKIP" in data):
             self._ignored = True
-        if "output" in roles:
+        if "output" in roles and "stderr" not in roles:
             self.outputs[-1] += data
         if "math" in roles:
             return
