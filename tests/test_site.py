@@ -178,6 +178,15 @@ _READING_STATE = r"""() => {
   for (const re of [/(```|~~~|:::)\s*\{[\w:-]+\}[^\n]{0,40}/g, /\{(\w+:)?[\w-]+\}`[^`\n]{0,40}`?/g, /[^\n]{0,30}\?\?[^\n]{0,30}/g]) {
     for (const m of text.matchAll(re)) { rawMyst.push(m[0].trim()); }
   }
+  // TeX that MathJax never saw (a "$" pair broken, e.g. by a line that Markdown read as a list item).
+  const rawTex = Array.from(text.matchAll(/[^\n]{0,30}(\\(?:[a-zA-Z]{2,}|[{}])|\$\\|\^\{)[^\n]{0,30}/g)).map(m => m[0].trim());
+  // ... and its mirror image: prose typeset as maths (words in italics, spaces lost).
+  const items = window.MathJax && MathJax.startup && MathJax.startup.document ? MathJax.startup.document.math : [];
+  for (const item of items) {
+    const source = item.math.replace(/\\(text|textrm|mathrm|mbox|operatorname|label|tag)\*?\s*\{[^{}]*\}/g, ' ');
+    const words = source.match(/(^|[^\\a-zA-Z])[a-z]{2,}( +[a-z]{2,}){2,}/);
+    if (words) { rawTex.push('maths made of words: ' + item.math.trim().slice(0, 60)); }
+  }
 
   // Cross-references Sphinx could not resolve keep their "xref" node, without a link.
   const unresolved = Array.from(document.querySelectorAll('.xref'))
@@ -205,7 +214,6 @@ _READING_STATE = r"""() => {
       const k = Array.from(c.classList).find(k => /^mjx-c[0-9A-F]+$/.test(k));
       return k ? String.fromCodePoint(parseInt(k.slice(5), 16)) : ''; }).join('');
   const tags = [], badTags = [];
-  const items = window.MathJax && MathJax.startup && MathJax.startup.document ? MathJax.startup.document.math : [];
   for (const item of items) {
     const wanted = Array.from(item.math.matchAll(/\\tag(\*?)\s*\{([^{}]*)\}/g)).map(m => m[1] ? m[2] : '(' + m[2] + ')');
     if (!wanted.length) { continue; }
@@ -239,7 +247,7 @@ _READING_STATE = r"""() => {
   }
   const page = document.scrollingElement;
   if (page.scrollWidth > page.clientWidth + 1) { overflow.push('the page scrolls sideways: ' + page.scrollWidth + ' px'); }
-  return {rawMyst, unresolved, boxes, untitled, tags, badTags, overflow};
+  return {rawMyst, rawTex, unresolved, boxes, untitled, tags, badTags, overflow};
 }"""
 
 
@@ -270,6 +278,7 @@ def test_page(page, server, browser):
             ("maths left untypeset", state["raw"]),
             ("MathJax errors", state["errors"]),
             ("raw MyST or '??'", reading["rawMyst"]),
+            ("raw TeX, or prose typeset as maths", reading["rawTex"]),
             ("unresolved references", reading["unresolved"]),
             ("boxes without a title", reading["untitled"]),
             ("equation tags missing or outside the column", reading["badTags"]),
