@@ -3,6 +3,8 @@
 The book is built with ``--builder pdflatex`` into a temporary folder, from the
 notebooks' stored outputs (execution off: nbval and the strict HTML build already
 re-execute every chapter, and nbval keeps the stored outputs equal to fresh ones).
+The claims ledger is filled from the certificates the HTML build recorded in
+``_build/ledger``, when there are any (``make test`` builds the site first).
 Any LaTeX error fails the build: a unicode character pdflatex cannot map, a ``\\tag``
 amsmath rejects, a table LaTeX cannot set. The PDF's text must then hold the
 theorem and proof boxes, the paper's equation numbers, figures with their captions,
@@ -45,6 +47,9 @@ def edition(tmp_path_factory):
     config["sphinx"]["local_extensions"] = {
         name: str(ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()}
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    # the certificates of the last executed build fill the ledger's table, as in `make pdf`
+    if (ROOT / "_build" / "ledger").is_dir():
+        shutil.copytree(ROOT / "_build" / "ledger", out / "_build" / "ledger")
     run = subprocess.run(
         [str(JUPYTER_BOOK), "build", str(ROOT), "--all", "-W", "-n", "--keep-going",
          "--builder", "pdflatex", "--config", str(out / "_config.yml"),
@@ -103,6 +108,13 @@ def test_no_undefined_references(edition):
     log = edition["log"].replace("\n", "")  # TeX wraps its log at 79 columns
     assert "There were undefined references" not in log
     assert not re.search(r"[Rr]eference `[^']*' on page \d+ undefined", log)
+
+
+def test_nothing_runs_off_the_page(edition):
+    # a table or box taller than a page is cut off by TeX, which only says so in its log
+    heights = [float(h) for h in re.findall(
+        r"Overfull \\vbox \(([\d.]+)pt too high\)", edition["log"])]
+    assert max(heights, default=0) < 20, f"content cut off at the page foot: {sorted(heights)[-3:]} pt"
 
 
 def test_theorem_and_proof_boxes(edition):
