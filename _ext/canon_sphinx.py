@@ -5,14 +5,19 @@
   (``canon.ledger.certify``), and provides the ``claims-ledger`` directive, which
   turns those records into the claims ledger table once every page has been read.
 - With ``CANON_STUDENT=1`` in the environment, builds the student edition: every
-  exercise solution is left out (sphinx-exercise's ``hide_solutions``).
+  exercise solution is left out (sphinx-exercise's ``hide_solutions``), and the
+  notebooks the pages offer for download are the student copies of
+  ``scripts/student_notebooks.py`` (no solutions, no outputs).
 - Drops sphinx-thebe's scripts from every page: the book has no live-code launch,
   and with Sphinx 7.4 thebe's inline script is included twice, a JavaScript error
   ("THEBE_JS_URL has already been declared") on every page.
 """
 
+import importlib.util
 import os
+import pathlib
 
+import nbformat
 from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -51,6 +56,20 @@ def _set_ledger_dir(app):
 def _student_edition(app, config):
     if os.environ.get("CANON_STUDENT") == "1":
         config.hide_solutions = True
+
+
+def _student_downloads(app, exception):
+    """Replace each downloadable notebook of the student edition by its student copy."""
+    if exception is not None or os.environ.get("CANON_STUDENT") != "1" or app.builder.format != "html":
+        return
+    script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "student_notebooks.py"
+    spec = importlib.util.spec_from_file_location("student_notebooks", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in sorted(pathlib.Path(app.outdir, "_sources").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        student, _ = module.student_notebook(nb, name=path.stem)
+        nbformat.write(student, path)
 
 
 def _drop_thebe_scripts(app, pagename, templatename, context, doctree):
@@ -143,4 +162,5 @@ def setup(app):
     app.connect("builder-inited", _set_ledger_dir)
     app.connect("doctree-resolved", _fill_ledger)
     app.connect("html-page-context", _drop_thebe_scripts, priority=900)
+    app.connect("build-finished", _student_downloads)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

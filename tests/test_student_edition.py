@@ -199,8 +199,6 @@ def test_student_search_has_no_solutions():
     assert not found, f"the student edition's search index holds solution text: {found[:3]}"
 
 
-@pytest.mark.xfail(strict=True, reason="the download button serves the source notebook, "
-                   "solutions included: the student build copies book/*.ipynb unchanged")
 def test_student_downloads_have_no_solutions():
     leaks = []
     for page in CHAPTERS:
