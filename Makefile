@@ -39,7 +39,7 @@ test: $(STAMP) chromium texlive
 	$(BIN)/python -m pytest tests book --nbval -p no:cacheprovider
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not site" -p no:cacheprovider
+	$(BIN)/python -m pytest tests -m "not site and not pdf" -p no:cacheprovider
 
 notebooks: $(STAMP)
 	$(BIN)/python -m pytest book --nbval -p no:cacheprovider

@@ -114,7 +114,7 @@ def _fill_ledger(app, doctree, docname):
             continue
         by_claim[record["claim"]].append(record)
 
-    table = nodes.table(classes=["claims-ledger"])
+    table = nodes.table(classes=["claims-ledger", "longtable", "colwidths-given"])
     group = nodes.tgroup(cols=3)
     table += group
     for width in (34, 16, 50):
