@@ -33,9 +33,28 @@ _STYLE = {
 }
 
 
-def style():
-    """Apply the book's matplotlib style (called by :func:`figure`)."""
+#: Width in inches of the book's text column at ``figure.dpi`` (about 770 pixels).
+COLUMN_WIDTH = 7.0
+
+_SCALED = ("font.size", "axes.titlesize", "axes.labelsize", "legend.fontsize",
+           "xtick.labelsize", "ytick.labelsize", "lines.linewidth", "lines.markersize")
+
+
+def style(scale=1.0):
+    """Apply the book's matplotlib style (called by :func:`figure`).
+
+    Parameters
+    ----------
+    scale : float
+        Factor for font sizes and line widths: a figure wider than the text column
+        is shrunk to fit it, so :func:`figure` enlarges its text by the same factor
+        and every figure reads at the same size on the page.
+    """
+    scale = _checks.real("scale", scale, minimum=0, strict_minimum=True)
     plt.rcParams.update(_STYLE)
+    plt.rcParams.update({"xtick.labelsize": 10, "ytick.labelsize": 10, "lines.markersize": 6})
+    for key in _SCALED:
+        plt.rcParams[key] = plt.rcParams[key] * scale
 
 
 def figure(ncols=1, nrows=1, width=None, height=3.4, **kwargs):
@@ -46,7 +65,9 @@ def figure(ncols=1, nrows=1, width=None, height=3.4, **kwargs):
     ncols, nrows : int
         Grid of axes.
     width : float, optional
-        Width in inches (default 4.6 per column, at most 11).
+        Width in inches (default 4.6 per column, at most 11). Wider than the text
+        column (``COLUMN_WIDTH``), the page shrinks the figure: its text and lines
+        are enlarged to match, so they read at the book's size.
     height : float
         Height in inches per row.
     **kwargs
@@ -63,7 +84,7 @@ def figure(ncols=1, nrows=1, width=None, height=3.4, **kwargs):
     if width is None:
         width = min(11.0, 4.6 * ncols)
     width = _checks.real("width", width, minimum=0, strict_minimum=True)
-    style()
+    style(scale=max(1.0, width / COLUMN_WIDTH))
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=(width, height * nrows), **kwargs)
 
