@@ -43,6 +43,7 @@ THREADS = 2
 TOLERANCE = 1e-10
 NAIVE_LIMIT = 60.0          # seconds: the naive route runs only where predicted below this
 JACOBIAN_LIMIT = 4 * 2**30  # bytes: above, the vmap routes take the grid in chunks
+NAIVE_RATE = 3e-9           # seconds per N^2 M of the naive route on this machine, until measured
 
 
 # --- the worker: one route on one case, in its own process ------------------
@@ -69,9 +70,12 @@ def _chunk(net, space):
 
 
 def _auto_method(net, space):
-    """Which route canon's 'auto' takes on this space: trace the calls on a tiny net."""
+    """Which route canon's 'auto' takes: its own cost ranking, else trace a call on a tiny net."""
     import canon
 
+    if hasattr(canon, "route_costs"):
+        costs = canon.route_costs(net, space)
+        return min(costs, key=costs.get)
     tiny = canon.MLP(d=net.d, widths=(2,), activation="tanh")
     seen = set()
 
@@ -277,9 +281,11 @@ def run_case(runner, case, routes, naive_fit, scaled=None):
     for route in routes:
         if route == "canon":
             continue
-        if route == "naive":
-            unit = naive_seconds_per_unit(naive_fit)
-            predicted = unit * N * N * M if unit else None
+        if route == "naive!":            # run it whatever the prediction: it calibrates the estimates
+            route = "naive"
+        elif route == "naive":
+            unit = naive_seconds_per_unit(naive_fit) or NAIVE_RATE
+            predicted = unit * N * N * M
             if predicted is not None and predicted > NAIVE_LIMIT:
                 records[route] = {"status": "estimate", "median": predicted, "min": predicted,
                                   "estimate": True, "jacobian_mb": 8 * N * M / 2**20}
@@ -331,7 +337,7 @@ def plan(quick):
         cases = [
             (dict(d=2, n=16, B=4, widths=[32, 32]), every),
             (dict(d=1, n=512, B=4, widths=[32, 32, 32]), fast),
-            (dict(d=2, n=32, B=7, widths=[64, 64]), every),
+            (dict(d=2, n=32, B=7, widths=[64, 64]), ["naive!"] + every[1:]),
         ]
         headline = dict(d=2, n=32, B=7, widths=[64, 64])
         big = None
@@ -345,7 +351,7 @@ def plan(quick):
     big = dict(d=2, n=64, B=7, widths=[1024, 1024])
     cases = [
         (dict(d=2, n=16, B=4, widths=[64, 64]), every),
-        (dict(d=2, n=32, B=7, widths=[64, 64, 64]), every),
+        (dict(d=2, n=32, B=7, widths=[64, 64, 64]), ["naive!"] + every[1:]),
         (dict(d=1, n=4096, B=4, widths=[64, 64]), fast + ["canon:contract", "canon:fft"]),
         (dict(d=1, n=4096, B=112, widths=[128, 128, 128]), ["naive", "canon", "canon:fft", "jax:vmap",
                                                             "jax:fused", "torch:fused"]),
@@ -405,6 +411,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a route is given up")
     parser.add_argument("--output", default=None,
                         help="directory for RESULTS.md and results.json (default: bench/; quick: print only)")
+    parser.add_argument("--cases", default=None,
+                        help="run only these cases of the plan (comma-separated 0-based indices) and no sweeps")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -433,6 +441,11 @@ def main():
     print("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), flush=True)
 
     cases, headline, big, sweeps = plan(args.quick)
+    if args.cases is not None:
+        chosen = [int(i) for i in args.cases.split(",") if i]
+        cases = [cases[i] for i in chosen]
+        sweeps = {}
+        output = args.output
     with tempfile.TemporaryDirectory(prefix="canon-bench-") as scratch:
         runner = Runner(args, scratch)
         gemm = runner.run(None, "gemm")
@@ -443,7 +456,7 @@ def main():
             if big and case is big:
                 # the vmap routes would need hours or a chunked N x M Jacobian of 34 GB:
                 # extrapolate them from the headline case (same grid and K), linearly in M
-                head = next(c for c in results if c["case"] is headline)
+                head = next((c for c in results if c["case"] is headline), {"routes": {}})
                 for route in ("jax:vmap", "torch:vmap"):
                     r = head["routes"].get(route, {})
                     if r.get("status") == "ok":
@@ -563,8 +576,31 @@ def render(report):
         t = bigc["routes"]["canon"]["median"]
         lines.append(f"- 1e6-parameter case {report['big']} (M = {bigc['sizes'][0]}): canon {t:.1f} s "
                      f"(target < 30 s): **{'met' if t < 30 else 'NOT met'}**")
-    lines.append("- Memory: see `peak MB` against `M K` and `N width` below and the sweeps.")
+    jac, own = [], []
+    for c in report["cases"]:
+        k = c["routes"].get("canon", {})
+        if "peak_mb" in k:
+            M, N, K = c["sizes"]
+            jac.append(k["peak_mb"] / (8 * M * N / 2**20))
+            own.append(k["peak_mb"] / ((8 * M * K + 8 * N * (sum(c["case"]["widths"]) + c["case"]["d"])) / 2**20))
+    if jac:
+        lines.append(f"- Memory (table below): canon's peak is {min(own):.2g} to {max(own):.2g} times the size of H "
+                     f"plus the layer factors, and {min(jac):.2g} to {max(jac):.2g} times the N x M Jacobian.")
     lines.append("")
+    lines += ["## Routes", "",
+              "- `naive`: `canon.disparity_matrix(..., method=\"autograd\")`, autograd's Jacobian of the N grid "
+              "outputs (N backward passes through all N points), then the FFT;",
+              "- `canon`: `method=\"auto\"` (the route it picks in brackets); `canon:separable`, `canon:fft`, "
+              "`canon:contract`: the explicit methods;",
+              "- `jax:vmap`: `jit(vmap(grad(f)))` over the grid points (the N x M per-sample gradients), then "
+              "`J.T @ E` with the N x K basis matrix divided by N; in chunks of grid points (a `lax.scan`) where "
+              "N x M floats exceed 4 GiB; `jax:jacrev`: `jacrev` of the N outputs, then the same product;",
+              "- `jax:fused`, `torch:fused`: a hand-written backward pass (per-layer factors delta and a, bias "
+              "folded in as a column of ones), then per layer the sum over the grid one axis at a time with the "
+              "real 1-d table [cos 0..B, sin 1..B] (a batched product, then one product), blocks of units, H "
+              "written transposed by whole-row gathers; no Jacobian;",
+              "- `torch:vmap`: `torch.func.vmap(torch.func.grad(f))`, then `J.T @ E`.",
+              "- All in float64 on the CPU; every H is compared with canon's (`diff`).", ""]
 
     # main table
     lines += ["## All routes", "",
@@ -582,6 +618,19 @@ def render(report):
             mn = f"{r['min']:.3g}" if r.get("status") == "ok" else "-"
             comp = f"{r['compile']:.2f}" if r.get("compile", 0) > 0.01 else "-"
             lines.append(f"| {case_key(c['case'])} | {M} | {N} | {K} | {label} | {_t(r)} | {mn} | {comp} | {peak} | {diff} |")
+    lines.append("")
+
+    # memory
+    lines += ["## Memory of canon", "",
+              "| case | canon peak MB | H: 8 M K | factors: 8 N (sum of widths + d) | Jacobian: 8 N M |",
+              "|---|---:|---:|---:|---:|"]
+    for c in report["cases"]:
+        k = c["routes"].get("canon", {})
+        M, N, K = c["sizes"]
+        widths = sum(c["case"]["widths"]) + c["case"]["d"]
+        peak = f"{k['peak_mb']:.0f}" if "peak_mb" in k else "-"
+        lines.append(f"| {case_key(c['case'])} | {peak} | {8 * M * K / 2**20:.0f} | {8 * N * widths / 2**20:.1f} | "
+                     f"{8 * N * M / 2**20:.0f} |")
     lines.append("")
 
     # ratios
