@@ -204,6 +204,7 @@ class Runner:
         self.env["OMP_NUM_THREADS"] = str(THREADS)
         self.env["PYTHONPATH"] = HERE + os.pathsep + self.env.get("PYTHONPATH", "")
         self.cache = {}
+        self.loads = []
 
     def run(self, case, route, save=False, timeout=None):
         key = (case_key(case) if case else "", route)
@@ -215,6 +216,7 @@ class Runner:
             path = os.path.join(self.scratch, f"{len(self.cache)}_{route.replace(':', '_')}.npy")
             spec["save"] = path
         command = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
+        load = os.getloadavg()[0]       # other processes on the cores slow threaded BLAS a lot
         start = time.perf_counter()
         try:
             done = subprocess.run(command, env=self.env, capture_output=True, text=True,
@@ -233,6 +235,8 @@ class Runner:
                     result["median"] = float(np.median(result["times"]))
                     result["min"] = float(np.min(result["times"]))
         result["wall"] = time.perf_counter() - start
+        result["load"] = load
+        self.loads.append(load)
         if path and result["status"] == "ok":
             result["H_path"] = path
         self.cache[key] = result
@@ -471,6 +475,7 @@ def main():
             sweep_results[axis] = [{"case": case, "sizes": case_sizes(case), **runner.run(case, "canon")}
                                    for case in points]
     meta["total_seconds"] = time.perf_counter() - started
+    meta["load_average"] = [min(runner.loads), float(np.median(runner.loads)), max(runner.loads)]
     report = {"meta": meta, "gemm_gflops": gemm.get("gflops"), "cases": results, "sweeps": sweep_results,
               "naive_seconds_per_N2M": naive_seconds_per_unit(naive_fit),
               "headline": case_key(headline), "big": case_key(big) if big else None}
@@ -530,6 +535,9 @@ def render(report):
         f"{meta['machine']['memory_gib']} GiB; {meta['machine']['system']}.",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".",
         "- Threads: " + ", ".join(f"{k} = {v}" for k, v in meta["threads"].items()) + ".",
+        "- One-minute load average of the machine as each route started: min {:.1f}, median {:.1f}, max {:.1f} "
+        "(on 2 cores; other work on the machine slows threaded BLAS, the naive route's small products "
+        "most).".format(*meta["load_average"]),
         f"- Times in seconds: median over up to {meta['repeats']} runs (fewer when the runs of one "
         "route passed 20 s), in a fresh process per route; minimum in results.json. JAX's compile time is "
         "measured apart and not included.",
