@@ -128,7 +128,10 @@ def _separable(u, v, R, n, d, ia, ca, ib, cb, block):
 
     def one(ub):                                   # ub: (N, b)
         b = ub.shape[1]
-        if d == 1:
+        if d == 1 and Wd > Rv:
+            # many frequencies: form the derivative rows of the block, then one product
+            T = R.T @ (ub[:, :, None] * v[:, None, :]).reshape(N, b * Rv)          # (W, b*Rv)
+        elif d == 1:
             weighted = (R[:, :, None] * ub[:, None, :]).reshape(N, Wd * b)
             T = weighted.T @ v                                                   # (W*b, Rv)
         else:
@@ -158,6 +161,8 @@ def build_fused(net, w, space, budget=2**23):
 
     def per_unit(other):
         # floats held per unit of a block: the weighted factor, then G (d = 2) or T
+        if d == 1 and Wd > other:
+            return N * other + Wd * other
         return N * Wd + (n * Wd if d == 2 else Wd) * other
 
     def run(w, X):

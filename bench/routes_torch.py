@@ -91,6 +91,8 @@ def build_fused(net, w, space, budget=2**23):
     K = space.K
 
     def per_unit(other):
+        if d == 1 and Wd > other:
+            return N * other + Wd * other
         return N * Wd + (n * Wd if d == 2 else Wd) * other
 
     def separable(u, v, emit):
@@ -100,7 +102,10 @@ def build_fused(net, w, space, budget=2**23):
         v_grid = v.reshape(n, n, Rv) if d == 2 else v
         for start in range(0, P, b):
             ub = u[:, start:start + b]
-            if d == 1:
+            if d == 1 and Wd > Rv:
+                # many frequencies: form the derivative rows of the block, then one product
+                T = RT @ (ub[:, :, None] * v[:, None, :]).reshape(N, b * Rv)            # (W, b*Rv)
+            elif d == 1:
                 weighted = (R[:, :, None] * ub[:, None, :]).reshape(N, Wd * b)          # (x, W*b)
                 T = weighted.T @ v                                                      # (W*b, Rv)
             else:
