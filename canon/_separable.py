@@ -18,7 +18,6 @@ axes are contracted afterwards, on data already n times smaller. The work is abo
 """
 
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -80,7 +79,7 @@ def tensor_to_real(omega, B):
     return index, weight
 
 
-def layer_rows(a, delta, grid, R, index, weight, out, block_elements=2**19, workers=1):
+def layer_rows(a, delta, grid, R, index, weight, out, block_elements=None, pool=None, workers=1):
     """Write the rows of H for one layer, ``(1/N) sum_x delta[x, o] a[x, i] e_k(x)``.
 
     Parameters
@@ -95,39 +94,55 @@ def layer_rows(a, delta, grid, R, index, weight, out, block_elements=2**19, work
     out : ndarray, shape (K, units * inputs)
         Receives ``H_W`` transposed (o-major columns): the basis index first keeps
         every step below a product of contiguous matrices or a gather of whole rows.
-    block_elements : int
-        Float64 values in the intermediate of one block (default 2**19, 4 MB: small
-        enough to stay in cache between the two matrix products, which was measured
-        faster than larger blocks).
-    workers : int
-        Threads sharing the blocks (numpy releases the GIL in all of them); each
+    block_elements : int, optional
+        Float64 values in the largest intermediate of one block. Default: 2**20
+        (8 MB, small enough to stay in cache between the two matrix products) or
+        four units' worth, whichever is larger.
+    pool : concurrent.futures.Executor, optional
+        Threads to share the blocks (numpy releases the GIL in all of them); each
         block writes its own columns of ``out``, so the result does not depend on it.
+    workers : int
+        How many of the pool's threads to use.
     """
     n, d, N = grid.n, grid.d, grid.N
     inputs, units = a.shape[1], delta.shape[1]
     r = R.shape[1]
     K = index.shape[1]
     lead = N // n
-    # Weight the factor with fewer columns by the axis functions: less elementwise
-    # work, and the matrix product gets the wider factor as its output columns.
+    # Blocks run over the factor with fewer columns (p); the other (q) stays whole,
+    # so the matrix products get the wide factor as a dimension.
     swap = inputs < units
     left, right = (a, delta / N) if swap else (delta, a / N)
     p, q = left.shape[1], right.shape[1]
     left = left.reshape(lead, n, p)
     right = right.reshape(lead, n, q)
+    # Along the last grid axis: if q < r, form the block's derivatives (N x block*q) and
+    # multiply by R^T; otherwise weight the left factor by R (N x r*block) and multiply
+    # by the right factor. Same flops; the smaller elementwise product wins.
+    rows_first = q < r
     target = out.view()
     target.shape = (K, units, inputs)          # a view of out, never a silent copy
-    step = max(1, min(p, block_elements // (lead * r * q)))
+    # the block's largest arrays: (lead, n or r, block, q) for rows first, (lead, r, block, q) else
+    per_unit = lead * (max(n, r) if rows_first else r) * q
+    if block_elements is None:
+        # cache-sized, but at least 4 units: tiny products cost more in overhead (measured)
+        block_elements = max(2**20, 4 * per_unit)
+    step = max(1, min(p, block_elements // per_unit))
     starts = list(range(0, p, step))
 
     def run(my_starts):
-        weighted = np.empty((lead, n, r, step))
+        scratch = np.empty((lead, n, step, q) if rows_first else (lead, n, r, step))
         for start in my_starts:
             stop = min(p, start + step)
             block = stop - start
-            # last grid axis: for every row of the grid, sum_j r_t(x_j) left[j, c] right[j, c']
-            np.multiply(R[None, :, :, None], left[:, :, None, start:stop], out=weighted[..., :block])
-            tensor = np.matmul(weighted[..., :block].reshape(lead, n, r * block).transpose(0, 2, 1), right)
+            if rows_first:
+                rows = scratch[:, :, :block, :]
+                np.multiply(left[:, :, start:stop, None], right[:, :, None, :], out=rows)
+                tensor = np.matmul(R.T, rows.reshape(lead, n, block * q))          # (lead, r, block*q)
+            else:
+                weighted = scratch[..., :block]
+                np.multiply(R[None, :, :, None], left[:, :, None, start:stop], out=weighted)
+                tensor = np.matmul(weighted.reshape(lead, n, r * block).transpose(0, 2, 1), right)
             # the other grid axes, last to first: each a product with R^T, new index in place
             for axis in range(d - 2, -1, -1):
                 tensor = np.matmul(R.T, tensor.reshape(n**axis, n, -1))
@@ -143,10 +158,9 @@ def layer_rows(a, delta, grid, R, index, weight, out, block_elements=2**19, work
             else:
                 target[:, start:stop, :] = real
 
-    workers = min(workers, len(starts))
+    workers = min(workers, len(starts)) if pool is not None else 1
     if workers <= 1:
         run(starts)
-        return
-    with ThreadPoolExecutor(workers) as pool:
+    else:
         # list() re-raises a worker's exception here
         list(pool.map(run, [starts[i::workers] for i in range(workers)]))

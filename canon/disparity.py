@@ -28,6 +28,7 @@ least estimated cost (:func:`route_costs`).
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import autograd
 import numpy as np
@@ -47,6 +48,8 @@ FFT_COST = 30.0
 GATHER_COST = 20.0
 # The contraction with a dense basis runs at about 2/3 of the separable route's rate.
 CONTRACT_COST = 1.5
+# Below this many flop-equivalents (a few ms) threads cost more than they save.
+THREADS_FROM = 2e8
 
 
 def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=None):
@@ -67,14 +70,15 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
         frequencies, ``'fft'`` when Omega reaches far up the spectrum.
     block_elements : int, optional
         Largest number of float64 values in the working block of a route: default
-        2**19 (4 MB, cache-sized) for ``'separable'`` and 2**23 (64 MB) for
+        2**20 (8 MB, cache-sized) or four units' worth for ``'separable'``, 2**23 (64 MB) for
         ``'fft'`` and ``'contract'``. Beyond it, memory holds the layer factors
         (N x width), H itself and, for ``'contract'``, the N x K basis matrix:
         never an M x N Jacobian, except for ``'autograd'``.
     workers : int, optional
-        Threads for the ``'separable'`` route (default: the number of CPUs). While
-        they run, BLAS is held to one thread each (threadpoolctl), so the threads
-        do not oversubscribe the cores. The result does not depend on it.
+        Threads for the ``'separable'`` route (default: the number of CPUs; one for
+        problems under ``THREADS_FROM`` flops). While they run, BLAS is held to one
+        thread each (threadpoolctl), so the threads do not oversubscribe the cores.
+        The result does not depend on it.
 
     Returns
     -------
@@ -94,15 +98,17 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
     if block_elements is not None:
         block_elements = _checks.integer("block_elements", block_elements, minimum=1)
     workers = (os.cpu_count() or 1) if workers is None else _checks.integer("workers", workers, minimum=1)
+    costs = route_costs(net, space, workers)
     if method == "auto":
-        costs = route_costs(net, space)
         method = min(costs, key=costs.get)
+    if costs["separable"] * workers < THREADS_FROM:
+        workers = 1                                  # starting threads would cost more than they save
     if method == "autograd":
         return _disparity_autograd(net, w, space)
     factors = net.layer_factors(w, space.grid.points)
     if method == "separable":
         with threadpoolctl.threadpool_limits(1, user_api="blas") if workers > 1 else contextlib.nullcontext():
-            return _disparity_separable(factors, space, block_elements or 2**19, workers)
+            return _disparity_separable(factors, space, block_elements, workers)
     block_elements = block_elements or 2**23
     if method == "contract":
         rows, basis = _rows_contract, basis_matrix(space.omega, space.grid.points) / space.grid.N
@@ -115,7 +121,7 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
     return np.concatenate(blocks, axis=0)
 
 
-def route_costs(net, space):
+def route_costs(net, space, workers=1):
     """Estimated cost of each fast route, in flop-equivalents of a matrix product.
 
     Products of matrices count their flops (``CONTRACT_COST`` times them for the
@@ -128,6 +134,9 @@ def route_costs(net, space):
     ----------
     net : MLP
     space : Space
+    workers : int
+        Threads of the separable route: its estimate is divided by them (the other
+        routes run on one thread).
 
     Returns
     -------
@@ -138,6 +147,7 @@ def route_costs(net, space):
     _check_space(space)
     if space.grid.d != net.d:
         _checks.fail("space", f"a grid in d = {net.d} (the network's input dimension)", f"d = {space.grid.d}")
+    workers = _checks.integer("workers", workers, minimum=1)
     M, N, K = net.M, space.grid.N, space.K
     n, d = space.grid.n, space.grid.d
     r = 2 * space.omega.max_abs_frequency + 1
@@ -146,7 +156,7 @@ def route_costs(net, space):
         separable += 2.0 * M * N * r ** (j + 1) / n**j
     separable += GATHER_COST * 2 ** (d - 1) * M * K
     return {
-        "separable": separable,
+        "separable": separable / workers,
         "contract": CONTRACT_COST * 2.0 * M * N * K,
         "fft": FFT_COST * M * N * np.log2(2 * N),
     }
@@ -284,13 +294,18 @@ def _disparity_separable(factors, space, block_elements, workers):
     index, weight = _separable.tensor_to_real(space.omega, B)
     M = sum(delta.shape[1] * (a.shape[1] + 1) for a, delta in factors)
     out = np.empty((space.K, M))
-    start = 0
-    for a, delta in factors:
-        for inputs in (a, np.ones((len(a), 1))):
-            stop = start + delta.shape[1] * inputs.shape[1]
-            _separable.layer_rows(inputs, delta, space.grid, R, index, weight, out[:, start:stop],
-                                  block_elements, workers)
-            start = stop
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        start = 0
+        for a, delta in factors:
+            for inputs in (a, np.ones((len(a), 1))):
+                stop = start + delta.shape[1] * inputs.shape[1]
+                _separable.layer_rows(inputs, delta, space.grid, R, index, weight, out[:, start:stop],
+                                      block_elements, pool, workers)
+                start = stop
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return out.T
 
 

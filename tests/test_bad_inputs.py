@@ -359,6 +359,7 @@ def test_losses_reject(function, arguments, error, match):
         case("workers-zero", lambda: canon.disparity_matrix(NET, W, SPACE, workers=0), ValueError, r"^workers: expected an integer >= 1, got 0"),
         case("workers-a-float", lambda: canon.disparity_matrix(NET, W, SPACE, workers=2.0), TypeError, r"^workers: expected an integer, got 2\.0"),
         case("route-costs-space-a-grid", lambda: canon.route_costs(NET, SPACE.grid), TypeError, r"^space: expected a canon\.Space"),
+        case("route-costs-workers-zero", lambda: canon.route_costs(NET, SPACE, 0), ValueError, r"^workers: expected an integer >= 1, got 0"),
         case("route-costs-net-a-function", lambda: canon.route_costs(np.tanh, SPACE), TypeError, r"^net: expected a canon\.MLP, got ufunc"),
         case("w-wrong-length", lambda: canon.disparity_matrix(NET, np.ones(12), SPACE), ValueError, r"^w: expected shape \(13,\), got shape \(12,\)"),
         case("w-nan", lambda: canon.disparity_matrix(NET, _with(W, 2, NAN), SPACE), ValueError, r"^w: expected finite values"),

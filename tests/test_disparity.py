@@ -65,17 +65,36 @@ def test_small_blocks_give_the_same_H(activation, space_name, method):
     np.testing.assert_allclose(H, canon.disparity_matrix(net, w, space, method=method), rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("space_name", sorted(SPACES))
-def test_auto_takes_the_route_of_least_estimated_cost(space_name, monkeypatch):
+def test_auto_takes_the_route_of_least_estimated_cost(space_name, workers, monkeypatch):
     net, w, space, _ = _setting("tanh", (5,), space_name)
-    costs = canon.route_costs(net, space)
+    costs = canon.route_costs(net, space, workers)
     used = []
     for name in ("_rows_fft", "_rows_contract", "_disparity_separable"):
         original = getattr(canon.disparity, name)
         monkeypatch.setattr(canon.disparity, name, lambda *args, _f=original, _n=name: used.append(_n) or _f(*args))
-    canon.disparity_matrix(net, w, space)
+    canon.disparity_matrix(net, w, space, workers=workers)
     expected = {"fft": "_rows_fft", "contract": "_rows_contract", "separable": "_disparity_separable"}
     assert set(used) == {expected[min(costs, key=costs.get)]}
+
+
+def test_threads_divide_the_separable_estimate_only():
+    net, _, space, _ = _setting("tanh", (5,), "d2-mid")
+    one, four = canon.route_costs(net, space, 1), canon.route_costs(net, space, 4)
+    assert four["separable"] == pytest.approx(one["separable"] / 4)
+    assert (four["fft"], four["contract"]) == (one["fft"], one["contract"])
+
+
+def test_small_problems_run_on_one_thread(monkeypatch):
+    seen = []
+    original = canon.disparity._disparity_separable
+    monkeypatch.setattr(canon.disparity, "_disparity_separable",
+                        lambda *args: seen.append(args[-1]) or original(*args))
+    net, w, space, _ = _setting("tanh", (5,), "d2-mid")
+    assert canon.route_costs(net, space)["separable"] < canon.disparity.THREADS_FROM
+    canon.disparity_matrix(net, w, space, method="separable", workers=4)
+    assert seen == [1]
 
 
 @pytest.mark.parametrize("space, route", [
@@ -133,7 +152,8 @@ def test_tensor_map_rebuilds_the_real_basis(d, B):
 
 
 @pytest.mark.parametrize("space_name", ["d2-mid", "d2-full", "d1-cube"])
-def test_threads_give_the_same_H_bit_for_bit(space_name):
+def test_threads_give_the_same_H_bit_for_bit(space_name, monkeypatch):
+    monkeypatch.setattr(canon.disparity, "THREADS_FROM", 0.0)     # threads even on a small problem
     net, w, space, reference = _setting("tanh", (3, 4, 2), space_name)
     one = canon.disparity_matrix(net, w, space, method="separable", workers=1, block_elements=16)
     for workers in (2, 3):
@@ -144,6 +164,7 @@ def test_threads_give_the_same_H_bit_for_bit(space_name):
 
 def test_separable_route_holds_blas_to_one_thread_while_threads_run(monkeypatch):
     import threadpoolctl
+    monkeypatch.setattr(canon.disparity, "THREADS_FROM", 0.0)
     seen = []
     original = canon._separable.layer_rows
 
