@@ -17,10 +17,11 @@ basis, for tanh MLPs (canon.MLP). Routes, each run in a fresh subprocess:
 
 Every H is checked against canon's (relative Frobenius difference, must be < 1e-10).
 Times: median and minimum over repeats, compile time (JAX) apart. Memory: the peak
-resident set size of the route's process (getrusage ru_maxrss) above its value after the
-imports and the set-up (net, w, space), i.e. the working memory of the computation.
+resident set size of the route's process above its value after the
+imports and the set-up (net, w, space): Linux's VmHWM, reset through /proc/self/clear_refs
+once the set-up is done, minus VmRSS at that moment, i.e. the working memory of the computation.
 
-Run:  make bench                     (full run, about 15 minutes; writes bench/RESULTS.md
+Run:  make bench                     (full run, 5 to 15 minutes; writes bench/RESULTS.md
                                       and bench/results.json)
       python bench/bench_disparity.py --quick     (a small subset, for development)
 """
@@ -117,8 +118,35 @@ def _build(route, net, w, space):
     return routes.build_fused(net, w, space)
 
 
-def _rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+def _status_mb(field):
+    """A memory field of /proc/self/status (VmRSS, VmHWM) in MB, or None off Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _start_peak():
+    """Reset the peak RSS to the current RSS and return that baseline (MB).
+
+    ru_maxrss is not used: Linux hands a child its parent's high-water mark at fork,
+    so a child's peak would be hidden under the driver's. /proc/self/clear_refs resets
+    this process's own high-water mark (VmHWM) instead.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_mb("VmRSS")
+    except OSError:
+        return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_mb():
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def worker(spec):
@@ -140,7 +168,7 @@ def worker(spec):
     case = spec["case"]
     net, w, space = _net_and_space(case)
     compile_, run = _build(spec["route"], net, w, space)
-    baseline = _rss_mb()
+    baseline = _start_peak()
     start = time.perf_counter()
     compile_()
     result["compile"] = time.perf_counter() - start
@@ -152,7 +180,7 @@ def worker(spec):
         if len(times) >= spec["repeats"] or sum(times) > spec["budget"]:
             break
         del H
-    result["peak_mb"] = _rss_mb() - baseline
+    result["peak_mb"] = _peak_mb() - baseline
     result["times"] = times
     if spec["route"] == "canon":
         result["auto_method"] = _auto_method(net, space)
@@ -439,7 +467,8 @@ def main():
         },
         "quick": args.quick,
         "repeats": args.repeats,
-        "memory": "peak RSS (getrusage ru_maxrss) of the route's process above its value after imports and set-up",
+        "memory": "peak resident set size of the route's process (Linux VmHWM, reset through /proc/self/clear_refs "
+                  "after the imports and the set-up) above its resident size at that point",
     }
     print(f"{meta['date']}  {meta['machine']['cpu']}, {meta['machine']['cores']} cores; threads {meta['threads']}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()), flush=True)
