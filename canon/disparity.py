@@ -26,7 +26,6 @@ outputs (an N x M array in memory), then the FFT. ``'auto'`` takes the route of
 least estimated cost (:func:`route_costs`).
 """
 
-import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -76,9 +75,9 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
         never an M x N Jacobian, except for ``'autograd'``.
     workers : int, optional
         Threads for the ``'separable'`` route (default: the number of CPUs; one for
-        problems under ``THREADS_FROM`` flops). While they run, BLAS is held to one
-        thread each (threadpoolctl), so the threads do not oversubscribe the cores.
-        The result does not depend on it.
+        problems under ``THREADS_FROM`` flops). The route holds BLAS to one thread
+        (threadpoolctl): its products are small and many, and threads over blocks
+        beat a threaded BLAS on each product. The result does not depend on it.
 
     Returns
     -------
@@ -105,10 +104,13 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
         workers = 1                                  # starting threads would cost more than they save
     if method == "autograd":
         return _disparity_autograd(net, w, space)
-    factors = net.layer_factors(w, space.grid.points)
     if method == "separable":
-        with threadpoolctl.threadpool_limits(1, user_api="blas") if workers > 1 else contextlib.nullcontext():
+        # Its matrix products are small and many: threads over blocks, each with a
+        # single-threaded BLAS, beat a threaded BLAS on each product (measured).
+        with threadpoolctl.threadpool_limits(1, user_api="blas"):
+            factors = net.layer_factors(w, space.grid.points)
             return _disparity_separable(factors, space, block_elements, workers)
+    factors = net.layer_factors(w, space.grid.points)
     block_elements = block_elements or 2**23
     if method == "contract":
         rows, basis = _rows_contract, basis_matrix(space.omega, space.grid.points) / space.grid.N
