@@ -558,7 +558,7 @@ def render(report):
     gemm = report["gemm_gflops"]
     lines = ["# Benchmark: the disparity matrix", ""]
     lines += [
-        f"Produced by {'`python bench/bench_disparity.py --quick`' if meta['quick'] else '`make bench`'} on "
+        f"Produced by {'`python bench/bench_disparity.py --quick`' if meta['quick'] else '`bench/bench_disparity.py` (what `make bench` runs, with its thread settings)'} on "
         f"{meta['date']}, in {meta['total_seconds'] / 60:.1f} minutes.", "",
         f"- Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
         f"{meta['machine']['memory_gib']} GiB; {meta['machine']['system']}.",
