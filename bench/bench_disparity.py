@@ -75,7 +75,8 @@ def _auto_method(net, space):
     import canon
 
     if hasattr(canon, "route_costs"):
-        costs = canon.route_costs(net, space)
+        # canon's default: as many threads as CPUs, which the estimate takes into account
+        costs = canon.route_costs(net, space, os.cpu_count() or 1)
         return min(costs, key=costs.get)
     tiny = canon.MLP(d=net.d, widths=(2,), activation="tanh")
     seen = set()
