@@ -24,12 +24,19 @@ from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
-#: How a claim's status is summarised from its certificates: the worst one wins.
+#: How a result's verdict is summarised from its certificates: the worst one wins.
 _SEVERITY = {"holds": 0, "holds with an extra condition": 1, "fails as stated": 2}
+
+#: How the ledger counts verdicts, in the order it lists them.
+_VERDICT_ORDER = ("holds", "holds with an extra condition", "fails as stated", "not certified")
 
 
 class claims_ledger(nodes.General, nodes.Element):
-    """Placeholder replaced by the ledger table when the page is resolved."""
+    """Placeholder replaced by the ledger tables when the page is resolved."""
+
+
+class ledger_counts(nodes.Inline, nodes.TextElement):
+    """Placeholder replaced by the ledger's verdict counts when the page is resolved."""
 
 
 class ClaimsLedgerDirective(SphinxDirective):
@@ -41,6 +48,21 @@ class ClaimsLedgerDirective(SphinxDirective):
         # Re-read this page on every build: its content comes from other pages.
         self.env.note_reread()
         return [claims_ledger("")]
+
+
+def ledger_counts_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{ledger-counts}`results```: the ledger's verdict counts, as computed in this build.
+
+    ``results`` gives "N hold, ... not certified" for the paper's results, ``remarks``
+    gives "N confirmed, ... not confirmed" for the book's Remarks.
+    """
+    which = text.strip()
+    if which not in ("results", "remarks"):
+        message = inliner.reporter.error(
+            f"ledger-counts: expected 'results' or 'remarks', got {which!r}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    inliner.document.settings.env.note_reread()
+    return [ledger_counts(rawtext, "", which=which)], []
 
 
 def _ledger_dir(app):
@@ -95,10 +117,8 @@ def _paragraph(*children):
     return nodes.paragraph("", "", *children)
 
 
-def _fill_ledger(app, doctree, docname):
-    placeholders = list(doctree.findall(claims_ledger))
-    if not placeholders:
-        return
+def _records_by_claim(app, docname):
+    """The latest certificate records with a target in the book, grouped by claim."""
     from canon.ledger import CLAIMS
 
     anonlabels = app.env.domaindata["std"]["anonlabels"]
@@ -112,52 +132,188 @@ def _fill_ledger(app, doctree, docname):
         if record["claim"] not in by_claim:
             logger.warning(f"claims ledger: unknown claim {record['claim']!r}", location=docname)
             continue
+        if "verdict" not in record:
+            logger.warning(f"claims ledger: record {record['label']!r} has no verdict "
+                           "(written by an older canon)", location=docname)
+            continue
         by_claim[record["claim"]].append(record)
+    return by_claim
 
-    table = nodes.table(classes=["claims-ledger", "longtable", "colwidths-given"])
-    group = nodes.tgroup(cols=3)
+
+def _verdict(records):
+    """A result's verdict from its mathematical certificates: the worst one wins."""
+    mathematical = [r for r in records if r["basis"] == "mathematics"]
+    if not mathematical:
+        return "not certified"
+    return max((r["verdict"] for r in mathematical), key=_SEVERITY.__getitem__)
+
+
+def _summaries(by_claim):
+    """Verdict counts of the results and confirmation counts of the Remarks."""
+    from canon.ledger import REMARKS, RESULTS
+
+    results = {v: 0 for v in _VERDICT_ORDER}
+    for claim in RESULTS:
+        results[_verdict(by_claim[claim])] += 1
+    confirmed = sum(any(r["basis"] == "mathematics" for r in by_claim[c]) for c in REMARKS)
+    remarks = {"confirmed": confirmed, "not confirmed": len(REMARKS) - confirmed}
+    return results, remarks
+
+
+def _plural(n, singular, plural):
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _counts_text(results, remarks, which):
+    if which == "results":
+        words = {"holds": ("holds", "hold"),
+                 "holds with an extra condition": ("holds with an extra condition",
+                                                   "hold with an extra condition"),
+                 "fails as stated": ("fails as stated", "fail as stated"),
+                 "not certified": ("not certified", "not certified")}
+        return ", ".join(f"{n} {words[v][n != 1]}" for v, n in results.items())
+    return ", ".join(f"{n} {status}" for status, n in remarks.items())
+
+
+def _link(app, docname, record):
+    anonlabels = app.env.domaindata["std"]["anonlabels"]
+    target_doc, target_id = anonlabels[record["label"]]
+    uri = app.builder.get_relative_uri(docname, target_doc) + "#" + target_id
+    title = app.env.titles.get(target_doc)
+    chapter = title.astext() if title is not None else target_doc
+    return nodes.reference("", chapter, refuri=uri, internal=True)
+
+
+def _evidence_list(app, docname, records, show_verdict):
+    evidence = nodes.bullet_list()
+    for r in records:
+        text = r["statement"]
+        if r["condition"]:
+            text += f"; extra condition: {r['condition']}"
+        if r["evidence"]:
+            text += f" ({r['evidence']})"
+        children = [_link(app, docname, r), nodes.Text(": ")]
+        if show_verdict:
+            children.append(nodes.emphasis("", r["verdict"]))
+            children.append(nodes.Text(" — "))
+        children.append(nodes.Text(text))
+        evidence += nodes.list_item("", _paragraph(*children))
+    return evidence
+
+
+def _table(headers, widths, rows, classes):
+    table = nodes.table(classes=["claims-ledger", "longtable", "colwidths-given", *classes])
+    group = nodes.tgroup(cols=len(headers))
     table += group
-    for width in (34, 16, 50):
+    for width in widths:
         group += nodes.colspec(colwidth=width)
     head = nodes.thead()
-    head += nodes.row("", *[nodes.entry("", _paragraph(nodes.Text(t))) for t in
-                            ("Result of the paper", "Status found", "Certificates (chapter: what was computed)")])
+    head += nodes.row("", *[nodes.entry("", _paragraph(nodes.Text(t))) for t in headers])
     group += head
     body = nodes.tbody()
     group += body
-    counts = {}
-    for claim, statement in CLAIMS.items():
-        records = by_claim[claim]
-        if records:
-            status = max((r["status"] for r in records), key=_SEVERITY.__getitem__)
-        else:
-            status = "not certified yet"
-        counts[status] = counts.get(status, 0) + 1
-        evidence = nodes.bullet_list()
-        for r in records:
-            target_doc, target_id = anonlabels[r["label"]]
-            uri = app.builder.get_relative_uri(docname, target_doc) + "#" + target_id
-            title = app.env.titles.get(target_doc)
-            chapter = title.astext() if title is not None else target_doc
-            text = f"{r['statement']}" + (f" ({r['evidence']})" if r["evidence"] else "")
-            link = nodes.reference("", chapter, refuri=uri, internal=True)
-            evidence += nodes.list_item("", _paragraph(link, nodes.Text(": " + text)))
+    for cells in rows:
         row = nodes.row()
-        row += nodes.entry("", _paragraph(nodes.strong("", claim), nodes.Text(" — " + statement)))
-        row += nodes.entry("", _paragraph(nodes.Text(status)))
-        row += nodes.entry("", evidence if records else _paragraph(nodes.Text("—")))
+        for cell in cells:
+            row += nodes.entry("", *(cell if isinstance(cell, list) else [cell]))
         body += row
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    return table
+
+
+def _verdict_cell(app, docname, claim, records):
+    from canon.ledger import UNTESTED
+
+    verdict = _verdict(records)
+    cell = [_paragraph(nodes.strong("", verdict))]
+    mathematical = [r for r in records if r["basis"] == "mathematics"]
+    if verdict == "holds with an extra condition":
+        conditions = sorted({r["condition"] for r in mathematical if r["verdict"] == verdict})
+        cell.append(_paragraph(nodes.Text("Condition: " + "; ".join(conditions) + ".")))
+    if verdict == "fails as stated":
+        counterexamples = [r for r in mathematical if r["verdict"] == verdict]
+        children = [nodes.Text("Counterexample: ")]
+        for i, r in enumerate(counterexamples):
+            if i:
+                children.append(nodes.Text(", "))
+            children.append(_link(app, docname, r))
+        cell.append(_paragraph(*children, nodes.Text(".")))
+    if verdict == "not certified":
+        if records:
+            cell.append(_paragraph(nodes.Text("Implementation checks only (listed below).")))
+        else:
+            cell.append(_paragraph(nodes.Text("No certificate in this build.")))
+    if claim in UNTESTED:
+        cell.append(_paragraph(nodes.Text("Not tested: " + UNTESTED[claim])))
+    return cell
+
+
+def _fill_ledger(app, doctree, docname):
+    placeholders = list(doctree.findall(claims_ledger))
+    counters = list(doctree.findall(ledger_counts))
+    if not placeholders and not counters:
+        return
+    from canon.ledger import REMARKS, RESULTS
+
+    by_claim = _records_by_claim(app, docname)
+    results, remarks = _summaries(by_claim)
+    for node in counters:
+        node.replace_self(nodes.Text(_counts_text(results, remarks, node["which"])))
+    if not placeholders:
+        return
+
+    result_rows = []
+    for claim, statement in RESULTS.items():
+        records = [r for r in by_claim[claim] if r["basis"] == "mathematics"]
+        result_rows.append([
+            _paragraph(nodes.strong("", claim), nodes.Text(" — " + statement)),
+            _verdict_cell(app, docname, claim, by_claim[claim]),
+            _evidence_list(app, docname, records, True) if records else _paragraph(nodes.Text("—")),
+        ])
+    remark_rows = []
+    for claim, statement in REMARKS.items():
+        records = [r for r in by_claim[claim] if r["basis"] == "mathematics"]
+        remark_rows.append([
+            _paragraph(nodes.strong("", claim), nodes.Text(" — " + statement)),
+            _paragraph(nodes.strong("", "confirmed" if records else "not confirmed")),
+            _evidence_list(app, docname, records, False) if records else _paragraph(nodes.Text("—")),
+        ])
+    implementation = [r for records in by_claim.values() for r in records
+                      if r["basis"] == "implementation"]
     total = sum(len(v) for v in by_claim.values())
     lead = _paragraph(nodes.Text(
-        f"{len(CLAIMS)} claims, {total} certificates recorded in this build: {summary}."))
+        f"{len(RESULTS)} results of the paper: {_counts_text(results, remarks, 'results')}. "
+        f"{len(REMARKS)} Remarks of the book: {_counts_text(results, remarks, 'remarks')}. "
+        f"{_plural(total, 'certificate', 'certificates')} recorded in this build, "
+        f"{len(implementation)} of them implementation checks only."))
+    results_table = _table(
+        ("Result of the paper, as it states it", "Verdict", "Certificates (chapter: verdict — what was computed)"),
+        (30, 22, 48), result_rows, ["ledger-results"])
+    remarks_table = _table(
+        ("Remark of the book", "Status", "Certificates (chapter: what was computed)"),
+        (34, 14, 52), remark_rows, ["ledger-remarks"])
+    remarks_lead = _paragraph(nodes.Text(
+        "The book's Remarks are statements the book adds to the paper; a confirmed Remark "
+        "is not a verdict on the paper, and some (Remarks 4, 9, 10, 11) are bad news for it."))
+    implementation_lead = _paragraph(nodes.Text(
+        "Checks that compare routes through canon with each other: evidence that the "
+        "implementation is consistent, not that the paper's statement is true. No verdict "
+        "above is taken from them."))
+    implementation_list = (
+        _evidence_list(app, docname, implementation, False) if implementation
+        else _paragraph(nodes.Text("None in this build.")))
     for node in placeholders:
-        node.replace_self([lead, table])
+        node.replace_self([
+            lead, results_table,
+            nodes.rubric("", "Remarks of the book"), remarks_lead, remarks_table,
+            nodes.rubric("", "Implementation checks"), implementation_lead, implementation_list,
+        ])
 
 
 def setup(app):
     app.add_node(claims_ledger)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
+    app.add_node(ledger_counts)
+    app.add_role("ledger-counts", ledger_counts_role)
     app.connect("config-inited", _student_edition)
     app.connect("builder-inited", _set_ledger_dir)
     app.connect("doctree-resolved", _fill_ledger)

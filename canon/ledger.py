@@ -6,6 +6,19 @@ environment variable ``CANON_LEDGER_DIR`` names a folder (the book build sets it
 it also appends one JSON line to ``<folder>/certificates.jsonl``; the claims ledger
 page of the book is generated from those lines, so it shows what the notebooks
 computed in that very build.
+
+Two kinds of claim are recorded, and they mean different things:
+
+- a *result of the paper* (:data:`RESULTS`) gets a **verdict** on the statement as
+  the paper writes it: it holds, it holds once a named extra condition is added, or
+  it fails as stated (the certificate's cell holds the counterexample);
+- a *Remark of the book* (:data:`REMARKS`) is **confirmed** or not. A confirmed
+  Remark can be bad news for the paper (Remark 10 is a counterexample to Lemma 1).
+
+A certificate rests either on mathematics (two independent computations, or a
+closed form) or only on tests of the implementation (``basis="implementation"``:
+two routes through canon agreeing); the ledger lists the second kind apart and
+never derives a verdict from it.
 """
 
 import json
@@ -16,53 +29,84 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["CLAIMS", "STATUSES", "certify", "read_certificates"]
+__all__ = ["BASES", "CLAIMS", "REMARKS", "RESULTS", "UNTESTED", "VERDICTS", "certify",
+           "read_certificates"]
 
-#: The results of Jiang (2019) the book checks, each with a one-line statement.
-CLAIMS = {
-    "eq1": "Eq. (1): MSE and cross-entropy are meaningful, convex losses.",
-    "eq3": "Eq. (3): the map from weights w to functions f_w is onto but not one-to-one.",
+#: The results of Jiang (2019) the book checks, each as the paper states it.
+RESULTS = {
+    "eq1": "Eq. (1): MSE and cross-entropy are convex losses, non-negative and zero "
+           "exactly when the prediction equals the target.",
+    "eq3": "Eq. (3): the map from weights w to functions f_w is surjective but not injective.",
+    "fig1": "Figure 1: functions correspond one-to-one to points of the epsilon-precision "
+            "canonical space Theta_K.",
     "eq6": "Eq. (6): a finite partial sum over Omega approximates f to any precision.",
     "eq8": "Eq. (8): row i of H(w) holds the canonical coordinates of df_w/dw_i.",
     "eq9": "Eq. (9): grad_w Q = H(w) grad_theta Q, a point-wise linear map.",
     "theorem1": "Theorem 1: Q is convex in theta; with K >= T the minimum has zero loss.",
     "corollary1": "Corollary 1: Q(f) is a convex functional.",
     "lemma1": "Lemma 1: a stationary point with full-rank H is a global minimum.",
-    "lemma2": "Lemma 2: a stationary point with rank-deficient H is a saddle, a global minimum or flat.",
-    "theorem2": "Theorem 2: if H keeps full rank, gradient descent reaches zero loss.",
+    "lemma2": "Lemma 2: a stationary point with rank-deficient H is a saddle, a global "
+              "minimum or in a flat region where H = 0.",
+    "theorem2": "Theorem 2: if H keeps full rank along the path, gradient descent reaches zero loss.",
     "sec331": "Section 3.3.1: dead units give zero rows of H and are never revived.",
     "sec332": "Section 3.3.2: duplicated units give equal rows of H and stay duplicated.",
-    "sec333": "Section 3.3.3: with centred random initialization a singular H is improbable.",
+    "sec333count": "Section 3.3.3: an over-parameterized H becomes singular only after many "
+                   "units die, are duplicated or coordinated.",
+    "sec333init": "Section 3.3.3: with centred random initialization the initial H is "
+                  "non-singular with probability one.",
+    "sec333train": "Section 3.3.3: gradient descent from such a start creates no new dead or "
+                   "duplicated units and reaches zero loss with probability one.",
 }
-CLAIMS.update(
-    {
-        f"remark{i}": text
-        for i, text in enumerate(
-            [
-                "K >= T is not enough: zero loss needs Phi of full row rank.",
-                "Outside the discrete-exact setting eq. (9) has a truncation residual.",
-                "ReLU is not differentiable at 0; autodiff picks a subgradient.",
-                "Full rank at every step is weaker than the uniform margin Theorem 2 needs.",
-                "Rank is a joint property of rows and columns: compute it.",
-                "H^T H is the neural tangent kernel compressed onto span(Omega).",
-                "Gradient flow converges linearly while sigma_min(H) keeps a margin.",
-                "A zero-weight tanh network at the mean is a stationary saddle.",
-                "ReLU networks have rank H <= m(d+1)+1 whatever M is.",
-                "Under truncation a full-rank stationary point need not be a global minimum.",
-                "All-dead ReLU networks sit in a flat region that is a spurious local minimum.",
-                "A unit dead on the data is not dead on U: frozen, yet with non-zero rows.",
-                "Duplicates persist only as full copies of incoming and outgoing weights.",
-            ],
-            start=1,
-        )
-    }
-)
 
-#: What a certificate can find about its claim.
-STATUSES = ("holds", "holds with an extra condition", "fails as stated")
+#: The Remarks of the book, each a statement the book adds to the paper.
+REMARKS = {
+    f"remark{i}": text
+    for i, text in enumerate(
+        [
+            "K >= T is not enough: zero loss needs Phi of full row rank.",
+            "Outside the discrete-exact setting eq. (9) has a truncation residual.",
+            "ReLU is not differentiable at 0; autodiff picks a subgradient.",
+            "Full rank at every step is weaker than the uniform margin Theorem 2 needs.",
+            "Rank is a joint property of rows and columns: compute it.",
+            "H^T H is the neural tangent kernel compressed onto span(Omega).",
+            "Gradient flow converges linearly while sigma_min(H) keeps a margin.",
+            "A zero-weight tanh network at the mean is a stationary saddle.",
+            "ReLU networks have rank H <= m(d+1)+1 whatever M is.",
+            "Under truncation a full-rank stationary point need not be a global minimum.",
+            "All-dead ReLU networks sit in a flat region that is a spurious local minimum.",
+            "A unit dead on the data is not dead on U: frozen, yet with non-zero rows.",
+            "Duplicates persist only as full copies of incoming and outgoing weights.",
+        ],
+        start=1,
+    )
+}
+
+#: Every claim a certificate can bear on, the paper's results first, then the book's Remarks.
+CLAIMS = {**RESULTS, **REMARKS}
+
+#: What stays untested of a result even when it has certificates (shown in the ledger).
+UNTESTED = {
+    "eq6": "convergence of the partial sums at every point (false in general for "
+           "continuous functions: du Bois-Reymond).",
+    "sec333train": "networks much wider than the book's, and other step sizes.",
+}
+
+#: The verdicts a certificate can give on a result of the paper, mildest first.
+VERDICTS = ("holds", "holds with an extra condition", "fails as stated")
+
+#: What a certificate's evidence rests on.
+BASES = ("mathematics", "implementation")
 
 
-def certify(label, claim, passed, statement, status="holds", evidence=""):
+def _text(name, value, allow_empty=True):
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        expected = "a string" if allow_empty else "a non-empty string"
+        _checks.fail(name, expected, repr(value), TypeError)
+    return value
+
+
+def certify(label, claim, passed, statement, verdict=None, condition="", evidence="",
+            basis="mathematics"):
     """Assert a certificate and record it for the claims ledger.
 
     Parameters
@@ -73,15 +117,25 @@ def certify(label, claim, passed, statement, status="holds", evidence=""):
         whose check bears on several claims calls ``certify`` once per claim with
         the same label.
     claim : str
-        Which result of the paper the certificate bears on: a key of ``CLAIMS``.
+        A key of ``RESULTS`` (a result of the paper) or of ``REMARKS`` (a Remark of
+        the book).
     passed : bool
         The outcome of the check. ``False`` raises ``AssertionError``.
     statement : str
         One line: what was checked, e.g. "eq. (9) holds to round-off".
-    status : str
-        What the check shows about the paper's claim: one of ``STATUSES``.
-    evidence : str
+    verdict : str, optional
+        For a result of the paper, what the check shows about the statement as the
+        paper writes it: one of ``VERDICTS`` (default ``'holds'``). For
+        ``'fails as stated'`` the certificate's cell is the counterexample. For a
+        Remark leave it out: a passed certificate confirms the Remark.
+    condition : str, optional
+        Required with ``'holds with an extra condition'``, and only then: the
+        condition the paper does not state, e.g. "a uniform margin sigma_min(H) >= s".
+    evidence : str, optional
         The measured numbers, rounded, e.g. ``"relative residual 2e-16"``.
+    basis : str, optional
+        ``'mathematics'`` (default) or ``'implementation'``, for a check that only
+        compares routes through canon; the ledger never takes a verdict from it.
 
     Raises
     ------
@@ -91,7 +145,25 @@ def certify(label, claim, passed, statement, status="holds", evidence=""):
     if not isinstance(label, str) or not label.strip():
         _checks.fail("label", "a non-empty MyST target name", repr(label), TypeError)
     _checks.choice("claim", claim, tuple(CLAIMS))
-    _checks.choice("status", status, STATUSES)
+    _text("statement", statement, allow_empty=False)
+    _text("condition", condition)
+    _text("evidence", evidence)
+    _checks.choice("basis", basis, BASES)
+    if claim in REMARKS:
+        if verdict not in (None, "confirmed"):
+            _checks.fail("verdict", f"none for a Remark ({claim} is confirmed or not)",
+                         repr(verdict))
+        if condition:
+            _checks.fail("condition", f"none for a Remark ({claim})", repr(condition))
+        verdict = "confirmed"
+    else:
+        verdict = "holds" if verdict is None else verdict
+        _checks.choice("verdict", verdict, VERDICTS)
+        if verdict == VERDICTS[1] and not condition.strip():
+            _checks.fail("condition", f"the extra condition {claim} needs (a non-empty string)",
+                         repr(condition))
+        if verdict != VERDICTS[1] and condition:
+            _checks.fail("condition", f"none unless verdict is {VERDICTS[1]!r}", repr(condition))
     if not isinstance(passed, (bool, np.bool_)):
         _checks.fail("passed", "a bool (the outcome of the check)", type(passed).__name__, TypeError)
     if not passed:
@@ -99,11 +171,19 @@ def certify(label, claim, passed, statement, status="holds", evidence=""):
     folder = os.environ.get("CANON_LEDGER_DIR")
     if folder:
         os.makedirs(folder, exist_ok=True)
-        record = dict(label=label, claim=claim, statement=statement, status=status, evidence=evidence)
+        record = dict(label=label, claim=claim, statement=statement, verdict=verdict,
+                      condition=condition, evidence=evidence, basis=basis)
         with open(os.path.join(folder, "certificates.jsonl"), "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
-    line = f"certified [{claim}]: {statement}" + (f" ({evidence})" if evidence else "")
-    print(textwrap.fill(line, width=88, subsequent_indent="    "))
+    tag = claim if verdict in ("holds", "confirmed") else f"{claim}, {verdict}"
+    if basis == "implementation":
+        tag += ", implementation check"
+    line = f"certified [{tag}]: {statement}"
+    if condition:
+        line += f"; extra condition: {condition}"
+    if evidence:
+        line += f" ({evidence})"
+    print(textwrap.fill(line, width=79, subsequent_indent="    "))
 
 
 def read_certificates(folder):

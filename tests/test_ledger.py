@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import canon
-from canon.ledger import STATUSES, read_certificates
+from canon.ledger import BASES, REMARKS, RESULTS, UNTESTED, VERDICTS, read_certificates
 
 
 def test_a_failed_certificate_raises(monkeypatch, tmp_path):
@@ -22,16 +22,27 @@ def test_a_passed_certificate_is_recorded(monkeypatch, tmp_path, capsys):
     folder = tmp_path / "ledger"  # created on demand
     monkeypatch.setenv("CANON_LEDGER_DIR", str(folder))
     canon.certify("cert-eq9-exact", "eq9", True, "eq. (9) holds to round-off", evidence="residual 2e-16")
-    canon.certify("cert-remark9", "remark9", np.bool_(True), "rank capped", status=STATUSES[1])
+    canon.certify("cert-remark9", "remark9", np.bool_(True), "rank capped")
+    canon.certify("cert-margin", "theorem2", True, "converges", verdict=VERDICTS[1], condition="a margin")
+    canon.certify("cert-r10", "lemma1", True, "a spurious minimum", verdict="fails as stated")
+    canon.certify("cert-routes", "eq8", True, "routes agree", basis="implementation")
     assert capsys.readouterr().out.splitlines() == [
         "certified [eq9]: eq. (9) holds to round-off (residual 2e-16)",
         "certified [remark9]: rank capped",
+        "certified [theorem2, holds with an extra condition]: converges; extra",
+        "    condition: a margin",
+        "certified [lemma1, fails as stated]: a spurious minimum",
+        "certified [eq8, implementation check]: routes agree",
     ]
     lines = (folder / "certificates.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == read_certificates(str(folder))
+    common = dict(condition="", evidence="", basis="mathematics")
     assert read_certificates(str(folder)) == [
-        dict(label="cert-eq9-exact", claim="eq9", statement="eq. (9) holds to round-off", status="holds", evidence="residual 2e-16"),
-        dict(label="cert-remark9", claim="remark9", statement="rank capped", status="holds with an extra condition", evidence=""),
+        common | dict(label="cert-eq9-exact", claim="eq9", statement="eq. (9) holds to round-off", verdict="holds", evidence="residual 2e-16"),
+        common | dict(label="cert-remark9", claim="remark9", statement="rank capped", verdict="confirmed"),
+        common | dict(label="cert-margin", claim="theorem2", statement="converges", verdict="holds with an extra condition", condition="a margin"),
+        common | dict(label="cert-r10", claim="lemma1", statement="a spurious minimum", verdict="fails as stated"),
+        common | dict(label="cert-routes", claim="eq8", statement="routes agree", verdict="holds", basis="implementation"),
     ]  # fmt: skip
 
 
@@ -46,16 +57,29 @@ def test_nothing_is_written_without_the_variable(monkeypatch, tmp_path):
 
 
 def test_every_claim_is_stated():
-    assert {"eq1", "eq9", "theorem1", "lemma1", "lemma2", "theorem2", "sec331", "sec332", "sec333"} <= set(canon.CLAIMS)
-    assert {f"remark{i}" for i in range(1, 14)} <= set(canon.CLAIMS)
+    assert {"eq1", "eq9", "theorem1", "lemma1", "lemma2", "theorem2", "sec331", "sec332"} <= set(RESULTS)
+    assert {"sec333count", "sec333init", "sec333train"} <= set(RESULTS)
+    assert set(REMARKS) == {f"remark{i}" for i in range(1, 14)}
+    assert canon.CLAIMS == RESULTS | REMARKS and not set(RESULTS) & set(REMARKS)
     assert all(isinstance(text, str) and text for text in canon.CLAIMS.values())
+    assert set(UNTESTED) <= set(RESULTS)
+    assert VERDICTS[0] == "holds" and BASES[0] == "mathematics"
 
 
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
         pytest.param(dict(claim="eq99"), ValueError, r"^claim: expected one of 'eq1'.*got 'eq99'", id="unknown-claim"),
-        pytest.param(dict(status="true"), ValueError, r"^status: expected one of 'holds'.*got 'true'", id="unknown-status"),
+        pytest.param(dict(verdict="true"), ValueError, r"^verdict: expected one of 'holds'.*got 'true'", id="unknown-verdict"),
+        pytest.param(dict(claim="remark10", verdict="holds"), ValueError, r"^verdict: expected none for a Remark \(remark10 is confirmed or not\), got 'holds'", id="verdict-on-a-remark"),
+        pytest.param(dict(claim="remark4", condition="c"), ValueError, r"^condition: expected none for a Remark", id="condition-on-a-remark"),
+        pytest.param(dict(verdict=VERDICTS[1]), ValueError, r"^condition: expected the extra condition eq9 needs", id="extra-condition-unnamed"),
+        pytest.param(dict(verdict=VERDICTS[1], condition="  "), ValueError, r"^condition: expected the extra condition", id="extra-condition-blank"),
+        pytest.param(dict(condition="c"), ValueError, r"^condition: expected none unless verdict is 'holds with an extra condition'", id="condition-without-its-verdict"),
+        pytest.param(dict(verdict="fails as stated", condition="c"), ValueError, r"^condition: expected none unless", id="condition-on-a-failure"),
+        pytest.param(dict(basis="unit tests"), ValueError, r"^basis: expected one of 'mathematics', 'implementation', got 'unit tests'", id="unknown-basis"),
+        pytest.param(dict(statement=""), TypeError, r"^statement: expected a non-empty string", id="empty-statement"),
+        pytest.param(dict(evidence=3), TypeError, r"^evidence: expected a string, got 3", id="evidence-not-a-string"),
         pytest.param(dict(label=""), TypeError, r"^label: expected a non-empty MyST target name", id="empty-label"),
         pytest.param(dict(label=3), TypeError, r"^label: expected a non-empty MyST target name, got 3", id="label-not-a-string"),
         pytest.param(dict(passed=1), TypeError, r"^passed: expected a bool .*got int", id="passed-an-int"),

@@ -348,15 +348,28 @@ def test_internal_links_resolve():
     assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:30])
 
 
-def test_ledger_certifies_every_claim():
-    """The ledger page is generated at build time; every claim of the paper has a verdict."""
+def test_ledger_gives_every_result_a_verdict():
+    """The ledger is generated at build time: verdicts on the paper, Remarks apart."""
     import re
 
-    from canon.ledger import CLAIMS
+    from canon.ledger import REMARKS, RESULTS
 
-    html = SITE.joinpath("book", "ledger.html").read_text(encoding="utf-8")
-    summary = re.search(r"(\d+) claims, (\d+) certificates recorded in this build", html)
-    assert summary, "the ledger table was not generated"
-    assert int(summary.group(1)) == len(CLAIMS)
-    assert int(summary.group(2)) >= len(CLAIMS), summary.group(0)
-    assert "not certified yet" not in html.split("</table>")[0].split("<table")[-1]
+    def text_of(page):
+        html = SITE.joinpath("book", page).read_text(encoding="utf-8")
+        return html, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+    html, text = text_of("ledger.html")
+    lead = re.search(
+        r"(\d+) results of the paper: ([^.]+)\. (\d+) Remarks of the book: ([^.]+)\. "
+        r"(\d+) certificates? recorded in this build, (\d+) of them implementation checks only",
+        text)
+    assert lead, "the ledger's lead line was not generated"
+    assert int(lead.group(1)) == len(RESULTS) and int(lead.group(3)) == len(REMARKS)
+    counts = [int(n) for n in re.findall(r"\d+", lead.group(2))]
+    assert len(counts) == 4 and sum(counts) == len(RESULTS), lead.group(2)
+    assert sum(int(n) for n in re.findall(r"\d+", lead.group(4))) == len(REMARKS)
+    assert int(lead.group(5)) >= len(RESULTS), lead.group(0)
+    assert "ledger-results" in html and "ledger-remarks" in html
+    # the introduction and the course page quote the counts computed in this same build
+    for page in ("intro.html", "course.html"):
+        assert lead.group(2) in text_of(page)[1], f"{page} does not quote {lead.group(2)!r}"
