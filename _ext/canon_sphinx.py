@@ -3,7 +3,9 @@
 - Points ``CANON_LEDGER_DIR`` at a folder of the build, so that every certificate a
   chapter asserts while the build executes it is recorded there
   (``canon.ledger.certify``), and provides the ``claims-ledger`` directive, which
-  turns those records into the claims ledger table once every page has been read.
+  turns those records into the claims ledger's tables (verdicts on the paper's
+  results, confirmations of the book's Remarks, implementation checks) once every page
+  has been read, and the ``ledger-counts`` role, which quotes its counts on any page.
 - With ``CANON_STUDENT=1`` in the environment, builds the student edition: every
   exercise solution is left out (sphinx-exercise's ``hide_solutions``), and the
   notebooks the pages offer for download are the student copies of
