@@ -373,3 +373,100 @@ def test_ledger_gives_every_result_a_verdict():
     # the introduction and the course page quote the counts computed in this same build
     for page in ("intro.html", "course.html"):
         assert lead.group(2) in text_of(page)[1], f"{page} does not quote {lead.group(2)!r}"
+
+
+# -- A clean first visit: the favicon, the licence footer, no live code offline ----------
+
+import urllib.request  # noqa: E402 (for the tests below)
+
+
+class _RecordingHandler(_QuietHandler):
+    """Serves the site and records every request's path and status, for the test below."""
+
+    def log_request(self, code="-", size="-"):
+        self.server.requests.append((self.path, int(code) if str(code).isdigit() else code))
+
+
+def _student_site():
+    student = pathlib.Path(os.environ.get(
+        "CANON_STUDENT_SITE", ROOT / "_build" / "student" / "_build" / "html")).resolve()
+    return student if student.joinpath("index.html").is_file() else None
+
+
+@pytest.mark.parametrize("edition", ["full", "student"])
+def test_first_visit_has_a_favicon_and_no_error(edition, browser):
+    """A browser's first visit asks for a favicon (the root page, which only redirects,
+    names none: Chromium asks for /favicon.ico); every request must be answered."""
+    site = SITE if edition == "full" else _student_site()
+    if site is None:
+        pytest.skip("the student edition was not built (make test builds it)")
+    handler = functools.partial(_RecordingHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.requests = []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        logs = []
+        for page in ("index.html", "book/convexity.html"):
+            context, tab, log = open_page(browser, server, page)
+            tab.wait_for_timeout(1500)   # the favicon is fetched after the page's load event
+            context.close()
+            logs.append((page, log))
+        # what a browser asks for where a page names no icon (or where it ignores SVG)
+        with urllib.request.urlopen(f"{server}/favicon.ico", timeout=10) as response:
+            ico = response.read()
+    finally:
+        httpd.shutdown()
+    for page, log in logs:
+        assert_clean(page, log)
+    assert ico[:4] == b"\x00\x00\x01\x00", "/favicon.ico is not an ICO file"
+    icons = [(path, status) for path, status in httpd.requests if "favicon" in path]
+    assert any(path.endswith("/_static/favicon.svg") for path, _ in icons), icons
+    missing = [(path, status) for path, status in httpd.requests if status != 200]
+    assert not missing, f"requests not answered with 200: {missing}"
+
+
+def test_every_page_names_the_favicon_and_states_the_licences():
+    import re
+
+    assert SITE.joinpath("favicon.ico").is_file(), "no /favicon.ico at the site's root"
+    problems = []
+    for page in PAGES:
+        text = SITE.joinpath(page).read_text(encoding="utf-8")
+        if page == "index.html" and "http-equiv=\"Refresh\"" in text:
+            continue   # jupyter-book's redirect to the first page: /favicon.ico serves it
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
+        if not icon:
+            problems.append(f"{page}: no <link rel=icon>")
+        elif not SITE.joinpath(posixpath.dirname(page), icon.group(1)).is_file():
+            problems.append(f"{page}: the icon {icon.group(1)} is missing")
+        footer = re.search(r'<p class="canon-licence">(.*?)</p>', text, re.S)
+        if not footer:
+            problems.append(f"{page}: no licence line in the footer")
+        elif not ("creativecommons.org/licenses/by/4.0/" in footer.group(1)
+                  and "CC BY 4.0" in footer.group(1) and "MIT" in footer.group(1)):
+            problems.append(f"{page}: the licence line names CC BY 4.0 and MIT: {footer.group(1)}")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_no_live_code_offline(server, browser):
+    """Thebe is for the published site: offline no page has its button or its scripts,
+    and a chapter page in the browser offers no live code and asks no outside host."""
+    problems = []
+    for page in PAGES:
+        text = SITE.joinpath(page).read_text(encoding="utf-8")
+        for marker in ("launch-thebe", "thebe-launch-button", "initThebe", "sphinx-thebe.js",
+                       "THEBE_JS_URL", "unpkg.com", "mybinder.org", "colab.research"):
+            if marker in text:
+                problems.append(f"{page}: {marker}")
+    assert not problems, "\n".join(problems[:20])
+    context, tab, log = open_page(browser, server, "book/convexity.html")
+    state = tab.evaluate("""() => ({
+        buttons: document.querySelectorAll('.btn-launch-thebe, .thebe-launch-button, '
+                                           + '[onclick*="initThebe"]').length,
+        thebelab: typeof window.thebelab !== 'undefined',
+        launch: document.querySelectorAll('.dropdown-launch-buttons').length})""")
+    tab.wait_for_timeout(100)
+    context.close()
+    assert_clean("book/convexity.html", log)
+    assert state == {"buttons": 0, "thebelab": False, "launch": 0}, state
