@@ -10,9 +10,10 @@
   exercise solution is left out (sphinx-exercise's ``hide_solutions``), and the
   notebooks the pages offer for download are the student copies of
   ``scripts/student_notebooks.py`` (no solutions, no outputs).
-- Drops sphinx-thebe's scripts from every page: the book has no live-code launch,
-  and with Sphinx 7.4 thebe's inline script is included twice, a JavaScript error
-  ("THEBE_JS_URL has already been declared") on every page.
+- Drops sphinx-thebe's scripts from every page where live code is off (locally: the
+  offline book has no live-code launch), and where it is on (the published build) keeps
+  one copy of each: with Sphinx 7.4 thebe's inline script is included twice, a
+  JavaScript error ("THEBE_JS_URL has already been declared") on every page.
 """
 
 import importlib.util
@@ -97,12 +98,31 @@ def _student_downloads(app, exception):
 
 
 def _drop_thebe_scripts(app, pagename, templatename, context, doctree):
+    """Thebe's scripts: none where live code is off, each one once where it is on.
+
+    With Sphinx 7.4, sphinx-thebe's inline script is included twice, a JavaScript error
+    ("THEBE_JS_URL has already been declared") on every page. Locally and in the offline
+    checks live code is off (``launch_buttons.thebe: false``) and every thebe script is
+    dropped; in the published build (``scripts/publish_config.py`` turns Thebe on) the
+    duplicates are dropped and the first copy of each script kept.
+    """
     def is_thebe(script):
         body = getattr(script, "attributes", {}).get("body", "") or ""
         return "thebe" in str(getattr(script, "filename", script) or "") or "THEBE" in body
 
-    if "script_files" in context:
-        context["script_files"] = [s for s in context["script_files"] if not is_thebe(s)]
+    if "script_files" not in context:
+        return
+    live = bool((app.config.html_theme_options or {}).get("launch_buttons", {}).get("thebe"))
+    kept, seen = [], set()
+    for script in context["script_files"]:
+        if is_thebe(script):
+            key = (str(getattr(script, "filename", script) or ""),
+                   getattr(script, "attributes", {}).get("body", "") or "")
+            if not live or key in seen:
+                continue
+            seen.add(key)
+        kept.append(script)
+    context["script_files"] = kept
 
 
 def _latest_certificates(app):

@@ -5,17 +5,19 @@ download menu, ``a.btn-download-source-button`` pointing at ``_sources/...ipynb`
 a file the build copied there), and every other page its Markdown source. Launch
 buttons (Binder, JupyterHub, Colab, Deepnote, JupyterLite, Thebe) are switched off
 in ``_config.yml`` while the repository URL is a placeholder: no page may carry one,
-nor any link to a launch service.
+nor any link to a launch service. ``CANON_SITE=/path/to/html`` points the checks at
+another build, as for ``tests/test_site.py``.
 """
 
 import html.parser
+import os
 import pathlib
 from urllib.parse import urljoin
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SITE = ROOT / "_build" / "html"
+SITE = pathlib.Path(os.environ.get("CANON_SITE", ROOT / "_build" / "html")).resolve()
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 LAUNCH_HOSTS = ("mybinder", "binder", "colab.research", "deepnote", "jupyterlite",
                 "/hub/user-redirect", "/v2/gh/")
@@ -79,3 +81,14 @@ def test_every_page_has_a_download_menu_and_no_launch_button():
             if href and any(host in href for host in LAUNCH_HOSTS):
                 problems.append(f"{name}: a link to a launch service ({href})")
     assert not problems, "\n".join(problems)
+
+
+def test_no_page_shows_the_colab_install_cell():
+    """The chapters' first cell (scripts/colab_cell.py) is for Colab: tagged remove-cell,
+    the pages leave it out, input and output."""
+    pages = _pages()
+    assert pages, "build the book first (make strict-build)"
+    shown = [p.name for p in pages
+             if "invalidate_caches" in p.read_text(encoding="utf-8")
+             or "canon @ git+" in p.read_text(encoding="utf-8")]
+    assert not shown, f"the Colab install cell is shown on {shown}"
