@@ -75,6 +75,10 @@ def _ledger_dir(app):
 def _set_ledger_dir(app):
     folder = _ledger_dir(app)
     os.makedirs(folder, exist_ok=True)
+    # A build that executes every chapter records every certificate afresh: drop the
+    # records of earlier builds, or a certificate since removed would linger in the ledger.
+    if app.config["nb_execution_mode"] == "force":
+        pathlib.Path(folder, "certificates.jsonl").unlink(missing_ok=True)
     os.environ["CANON_LEDGER_DIR"] = folder
 
 

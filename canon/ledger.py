@@ -44,10 +44,12 @@ RESULTS = {
     "eq9": "Eq. (9): grad_w Q = H(w) grad_theta Q, a point-wise linear map.",
     "theorem1": "Theorem 1: Q is convex in theta; with K >= T the minimum has zero loss.",
     "corollary1": "Corollary 1: Q(f) is a convex functional.",
-    "lemma1": "Lemma 1: a stationary point with full-rank H is a global minimum.",
+    "lemma1": "Lemma 1: with M >= K, a stationary point where H has full rank K is a global "
+              "minimum.",
     "lemma2": "Lemma 2: a stationary point with rank-deficient H is a saddle, a global "
               "minimum or in a flat region where H = 0.",
-    "theorem2": "Theorem 2: if H keeps full rank along the path, gradient descent reaches zero loss.",
+    "theorem2": "Theorem 2: with M >= K, if H keeps full rank along the path, gradient descent "
+                "reaches zero loss, its loss falling as in convex optimization.",
     "sec331": "Section 3.3.1: dead units give zero rows of H and are never revived.",
     "sec332": "Section 3.3.2: duplicated units give equal rows of H and stay duplicated.",
     "sec333count": "Section 3.3.3: an over-parameterized H becomes singular only after many "
