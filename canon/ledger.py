@@ -56,8 +56,9 @@ RESULTS = {
                    "units die, are duplicated or coordinated.",
     "sec333init": "Section 3.3.3: with centred random initialization the initial H is "
                   "non-singular with probability one.",
-    "sec333train": "Section 3.3.3: gradient descent from such a start creates no new dead or "
-                   "duplicated units and reaches zero loss with probability one.",
+    "sec333train": "Section 3.3.3: gradient descent from such a start is extremely unlikely to "
+                   "create new dead or duplicated units, and reaches zero loss with "
+                   "probability one.",
 }
 
 #: The Remarks of the book, each a statement the book adds to the paper.
@@ -90,7 +91,8 @@ CLAIMS = {**RESULTS, **REMARKS}
 UNTESTED = {
     "eq6": "convergence of the partial sums at every point (false in general for "
            "continuous functions: du Bois-Reymond).",
-    "sec333train": "networks much wider than the book's, and other step sizes.",
+    "sec333train": "zero loss in the limit (finite runs cannot refute it), widths above 32, "
+                   "other or decaying step sizes, stochastic gradients, smooth activations.",
 }
 
 #: The verdicts a certificate can give on a result of the paper, mildest first.
