@@ -46,8 +46,8 @@ RESULTS = {
     "corollary1": "Corollary 1: Q(f) is a convex functional.",
     "lemma1": "Lemma 1: with M >= K, a stationary point where H has full rank K is a global "
               "minimum.",
-    "lemma2": "Lemma 2: a stationary point with rank-deficient H is a saddle, a global "
-              "minimum or in a flat region where H = 0.",
+    "lemma2": "Lemma 2: a stationary point with rank-deficient H is a saddle point, a global "
+              "minimum, or in a flat region of the loss surface (the proof: where H = 0).",
     "theorem2": "Theorem 2: with M >= K, if H keeps full rank along the path, gradient descent "
                 "reaches zero loss, its loss falling as in convex optimization.",
     "sec331": "Section 3.3.1: dead units give zero rows of H and are never revived.",
