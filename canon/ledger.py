@@ -39,7 +39,8 @@ RESULTS = {
     "eq3": "Eq. (3): the map from weights w to functions f_w is surjective but not injective.",
     "fig1": "Figure 1: functions correspond one-to-one to points of the epsilon-precision "
             "canonical space Theta_K.",
-    "eq6": "Eq. (6): a finite partial sum over Omega approximates f to any precision.",
+    "eq6": "Eq. (6): a finite partial sum over Omega approximates f to any precision "
+           "epsilon in the norm (L2).",
     "eq8": "Eq. (8): row i of H(w) holds the canonical coordinates of df_w/dw_i.",
     "eq9": "Eq. (9): grad_w Q = H(w) grad_theta Q, a point-wise linear map.",
     "theorem1": "Theorem 1: Q is convex in theta; with K >= T the minimum has zero loss.",
