@@ -53,8 +53,9 @@ RESULTS = {
                 "reaches zero loss, its loss falling as in convex optimization.",
     "sec331": "Section 3.3.1: dead units give zero rows of H and are never revived.",
     "sec332": "Section 3.3.2: duplicated units give equal rows of H and stay duplicated.",
-    "sec333count": "Section 3.3.3: an over-parameterized H becomes singular only after many "
-                   "units die, are duplicated or coordinated.",
+    "sec333count": "Section 3.3.3: in an over-parameterized network (M >> K) H becomes "
+                   "singular only after many units die, are duplicated or coordinated, each "
+                   "an equality constraint on the parameters.",
     "sec333init": "Section 3.3.3: with centred random initialization the initial H is "
                   "non-singular with probability one.",
     "sec333train": "Section 3.3.3: gradient descent from such a start is extremely unlikely to "
@@ -92,7 +93,7 @@ CLAIMS = {**RESULTS, **REMARKS}
 UNTESTED = {
     "eq6": "convergence of the partial sums at every point (false in general for "
            "continuous functions: du Bois-Reymond).",
-    "sec333train": "zero loss in the limit (finite runs cannot refute it), widths above 32, "
+    "sec333train": "zero loss in the limit (finite runs cannot refute it), widths above 64, "
                    "other or decaying step sizes, stochastic gradients, smooth activations.",
 }
 
