@@ -162,13 +162,22 @@ def _records_by_claim(app, docname):
             logger.warning(f"claims ledger: record {record['label']!r} has no verdict "
                            "(written by an older canon)", location=docname)
             continue
+        if "kind" not in record:
+            logger.warning(f"claims ledger: record {record['label']!r} has no kind "
+                           "(written by an older canon)", location=docname)
+            continue
         by_claim[record["claim"]].append(record)
     return by_claim
 
 
+def _is_evidence(record):
+    """A certificate counts as evidence: mathematics, and not a consistency check."""
+    return record["basis"] == "mathematics" and record["kind"] != "consistency check"
+
+
 def _verdict(records):
-    """A result's verdict from its mathematical certificates: the worst one wins."""
-    mathematical = [r for r in records if r["basis"] == "mathematics"]
+    """A result's verdict from its certificates that are evidence: the worst one wins."""
+    mathematical = [r for r in records if _is_evidence(r)]
     if not mathematical:
         return "not certified"
     return max((r["verdict"] for r in mathematical), key=_SEVERITY.__getitem__)
@@ -181,7 +190,7 @@ def _summaries(by_claim):
     results = {v: 0 for v in _VERDICT_ORDER}
     for claim in RESULTS:
         results[_verdict(by_claim[claim])] += 1
-    confirmed = sum(any(r["basis"] == "mathematics" for r in by_claim[c]) for c in REMARKS)
+    confirmed = sum(any(_is_evidence(r) for r in by_claim[c]) for c in REMARKS)
     remarks = {"confirmed": confirmed, "not confirmed": len(REMARKS) - confirmed}
     return results, remarks
 
@@ -251,7 +260,7 @@ def _verdict_cell(app, docname, claim, records):
 
     verdict = _verdict(records)
     cell = [_paragraph(nodes.strong("", verdict))]
-    mathematical = [r for r in records if r["basis"] == "mathematics"]
+    mathematical = [r for r in records if _is_evidence(r)]
     if verdict == "holds with an extra condition":
         conditions = sorted({r["condition"] for r in mathematical if r["verdict"] == verdict})
         cell.append(_paragraph(nodes.Text("Condition: " + "; ".join(conditions) + ".")))
@@ -289,7 +298,7 @@ def _fill_ledger(app, doctree, docname):
 
     result_rows = []
     for claim, statement in RESULTS.items():
-        records = [r for r in by_claim[claim] if r["basis"] == "mathematics"]
+        records = [r for r in by_claim[claim] if _is_evidence(r)]
         result_rows.append([
             _paragraph(nodes.strong("", claim), nodes.Text(" — " + statement)),
             _verdict_cell(app, docname, claim, by_claim[claim]),
@@ -297,20 +306,25 @@ def _fill_ledger(app, doctree, docname):
         ])
     remark_rows = []
     for claim, statement in REMARKS.items():
-        records = [r for r in by_claim[claim] if r["basis"] == "mathematics"]
+        records = [r for r in by_claim[claim] if _is_evidence(r)]
         remark_rows.append([
             _paragraph(nodes.strong("", claim), nodes.Text(" — " + statement)),
             _paragraph(nodes.strong("", "confirmed" if records else "not confirmed")),
             _evidence_list(app, docname, records, False) if records else _paragraph(nodes.Text("—")),
         ])
-    implementation = [r for records in by_claim.values() for r in records
-                      if r["basis"] == "implementation"]
-    total = sum(len(v) for v in by_claim.values())
+    not_evidence = [r for records in by_claim.values() for r in records if not _is_evidence(r)]
+    every = [r for records in by_claim.values() for r in records]
+    total = len(every)
+    kinds = {}
+    for r in every:
+        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+    implementation = sum(r["basis"] == "implementation" for r in every)
     lead = _paragraph(nodes.Text(
         f"{len(RESULTS)} results of the paper: {_counts_text(results, remarks, 'results')}. "
         f"{len(REMARKS)} Remarks of the book: {_counts_text(results, remarks, 'remarks')}. "
         f"{_plural(total, 'certificate', 'certificates')} recorded in this build, "
-        f"{len(implementation)} of them implementation checks only."))
+        f"{implementation} of them implementation checks only; by kind: "
+        + ", ".join(f"{kinds.get(k, 0)} {k}" for k in _KINDS) + "."))
     results_table = _table(
         ("Result of the paper, as it states it", "Verdict", "Certificates (chapter: verdict — what was computed)"),
         (30, 22, 48), result_rows, ["ledger-results"])
@@ -321,18 +335,86 @@ def _fill_ledger(app, doctree, docname):
         "The book's Remarks are statements the book adds to the paper; a confirmed Remark "
         "is not a verdict on the paper, and some (Remarks 4, 9, 10, 11) are bad news for it."))
     implementation_lead = _paragraph(nodes.Text(
-        "Checks that compare routes through canon with each other: evidence that the "
-        "implementation is consistent, not that the paper's statement is true. No verdict "
-        "above is taken from them."))
+        "Consistency checks (they hold by construction) and checks that compare routes "
+        "through canon with each other: evidence that the implementation is consistent, not "
+        "that a statement is true. No verdict or confirmation above is taken from them."))
     implementation_list = (
-        _evidence_list(app, docname, implementation, False) if implementation
+        _evidence_list(app, docname, not_evidence, False) if not_evidence
         else _paragraph(nodes.Text("None in this build.")))
+    faults = _faults(app)
     for node in placeholders:
         node.replace_self([
             lead, results_table,
             nodes.rubric("", "Remarks of the book"), remarks_lead, remarks_table,
-            nodes.rubric("", "Implementation checks"), implementation_lead, implementation_list,
+            nodes.rubric("", "Consistency and implementation checks"), implementation_lead,
+            implementation_list,
+            nodes.rubric("", "Certificates, their evidence and the faults they caught"),
+            *_faults_section(app, docname, every, faults),
         ])
+
+
+#: The kinds of certificate, in the order the ledger counts them (canon.ledger.KINDS).
+_KINDS = ("independent route", "control", "independent route and control", "consistency check")
+
+
+def _faults(app):
+    """The fault-injection run's results, ``_build/faults/caught.json``, or None."""
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(app.doctreedir)), "faults", "caught.json")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)["faults"]
+
+
+def _faults_section(app, docname, records, faults):
+    """A table, one row per certificate: its kind, its control, the faults it caught."""
+    caught = {}
+    if faults is not None:
+        for name, fault in faults.items():
+            for chapter in fault["chapters"].values():
+                for label in chapter["caught_by"]:
+                    caught.setdefault(label, []).append(name)
+    seen, rows, idle = set(), [], []
+    for r in records:
+        if r["label"] in seen:
+            continue  # one row per certificate cell, whatever the claims it bears on
+        seen.add(r["label"])
+        claims = ", ".join(x["claim"] for x in records if x["label"] == r["label"])
+        names = sorted(set(caught.get(r["label"], [])))
+        if not names and not r["control"]:
+            idle.append(r)
+        detail = r["control"] or r["route"] or "—"
+        rows.append([
+            _paragraph(_link(app, docname, r), nodes.Text(f" ({r['label']}; {claims})")),
+            _paragraph(nodes.Text(r["kind"] + (", implementation" if r["basis"] == "implementation" else ""))),
+            _paragraph(nodes.Text(detail)),
+            _paragraph(nodes.Text(", ".join(names) if names else "none")),
+        ])
+    if faults is None:
+        lead = ("No fault-injection run in this build (make test runs one first): the last "
+                "column is empty.")
+    else:
+        total = len(faults)
+        lead = (f"The fault-injection run executed the chapters with {total} deliberate faults "
+                "patched into canon, one run per fault and chapter concerned; a certificate "
+                "caught a fault if it failed in that run.")
+    section = [_paragraph(nodes.Text(lead)), _table(
+        ("Certificate (chapter; label; claims)", "Kind", "Control, or the independent route",
+         "Faults caught"), (30, 14, 38, 18), rows, ["ledger-faults"])]
+    if faults is not None:
+        if idle:
+            items = nodes.bullet_list()
+            for r in idle:
+                items += nodes.list_item("", _paragraph(_link(app, docname, r),
+                                                        nodes.Text(f": {r['label']}")))
+            section += [_paragraph(nodes.Text(
+                "Certificates that caught no fault and have no control:")), items]
+        else:
+            section.append(_paragraph(nodes.Text(
+                "Every certificate either has a control or caught at least one fault.")))
+    return section
 
 
 def setup(app):

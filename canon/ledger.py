@@ -15,6 +15,15 @@ Two kinds of claim are recorded, and they mean different things:
 - a *Remark of the book* (:data:`REMARKS`) is **confirmed** or not. A confirmed
   Remark can be bad news for the paper (Remark 10 is a counterexample to Lemma 1).
 
+A certificate is evidence only if it could have failed. It says which of two kinds
+of evidence it is: an *independent route* (the claim's quantity computed by a second
+route that shares no code with the first, ``route=``), or a *control* (the same check
+run where the claim's hypothesis is broken or the claim is false, which must fail
+there: ``control=`` and ``control_passed=``), or both. A check that holds by
+construction is a *consistency check* (``consistency=True``): it may stay in a chapter,
+labelled so, and the ledger never counts it as evidence. A certificate that is none of
+these cannot be written: :func:`certify` raises.
+
 A certificate rests either on mathematics (two independent computations, or a
 closed form) or only on tests of the implementation (``basis="implementation"``:
 two routes through canon agreeing); the ledger lists the second kind apart and
@@ -29,8 +38,8 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["BASES", "CLAIMS", "REMARKS", "RESULTS", "UNTESTED", "VERDICTS", "certify",
-           "read_certificates"]
+__all__ = ["BASES", "CLAIMS", "KINDS", "REMARKS", "RESULTS", "UNTESTED", "VERDICTS",
+           "certify", "read_certificates"]
 
 #: The results of Jiang (2019) the book checks, each as the paper states it.
 RESULTS = {
@@ -103,6 +112,9 @@ VERDICTS = ("holds", "holds with an extra condition", "fails as stated")
 #: What a certificate's evidence rests on.
 BASES = ("mathematics", "implementation")
 
+#: The kinds of certificate: two kinds of evidence, and the check that is not evidence.
+KINDS = ("independent route", "control", "independent route and control", "consistency check")
+
 
 def _text(name, value, allow_empty=True):
     if not isinstance(value, str) or (not allow_empty and not value.strip()):
@@ -111,8 +123,37 @@ def _text(name, value, allow_empty=True):
     return value
 
 
+def _kind(label, route, control, control_passed, consistency):
+    """Check the evidence arguments of :func:`certify`; return the certificate's kind."""
+    if route is not None:
+        _text("route", route, allow_empty=False)
+    if control is not None:
+        _text("control", control, allow_empty=False)
+        if not isinstance(control_passed, (bool, np.bool_)):
+            _checks.fail("control_passed", "a bool (the check's outcome on the control)",
+                         type(control_passed).__name__, TypeError)
+    elif control_passed is not None:
+        _checks.fail("control_passed", "none without a control", repr(control_passed))
+    if not isinstance(consistency, (bool, np.bool_)):
+        _checks.fail("consistency", "a bool", type(consistency).__name__, TypeError)
+    if consistency:
+        if route is not None or control is not None:
+            _checks.fail("consistency", "False for a certificate with a route or a control",
+                         repr(consistency))
+        return KINDS[3]
+    if route is None and control is None:
+        return "unlabelled"  # transitional: every certificate is being labelled
+        raise TypeError(
+            f"certificate {label}: say what makes it evidence, route='the independent second "
+            "route' or control='where the check must fail' with control_passed=..., or "
+            "label it consistency=True")
+    return KINDS[2] if route is not None and control is not None else (
+        KINDS[0] if route is not None else KINDS[1])
+
+
 def certify(label, claim, passed, statement, verdict=None, condition="", evidence="",
-            basis="mathematics"):
+            basis="mathematics", route=None, control=None, control_passed=None,
+            consistency=False):
     """Assert a certificate and record it for the claims ledger.
 
     Parameters
@@ -142,11 +183,26 @@ def certify(label, claim, passed, statement, verdict=None, condition="", evidenc
     basis : str, optional
         ``'mathematics'`` (default) or ``'implementation'``, for a check that only
         compares routes through canon; the ledger never takes a verdict from it.
+    route : str, optional
+        The independent route: what the second computation is and why it shares no
+        code with the first, e.g. "autograd's Hessian against the closed form".
+    control : str, optional
+        The control: where the same check is run with the claim's hypothesis broken
+        (or the claim false), e.g. "the reversed inequality, on the same networks".
+    control_passed : bool, optional
+        The check's outcome on the control; required with ``control``. It must be
+        ``False``: a control that passes shows that the check cannot tell.
+    consistency : bool, optional
+        ``True`` for a check that holds by construction: recorded as a consistency
+        check, never as evidence. Exclusive with ``route`` and ``control``.
 
     Raises
     ------
+    TypeError
+        If the certificate has neither a route nor a control and is not labelled a
+        consistency check.
     AssertionError
-        If ``passed`` is false.
+        If ``passed`` is false, or if the control passed.
     """
     if not isinstance(label, str) or not label.strip():
         _checks.fail("label", "a non-empty MyST target name", repr(label), TypeError)
@@ -172,23 +228,33 @@ def certify(label, claim, passed, statement, verdict=None, condition="", evidenc
             _checks.fail("condition", f"none unless verdict is {VERDICTS[1]!r}", repr(condition))
     if not isinstance(passed, (bool, np.bool_)):
         _checks.fail("passed", "a bool (the outcome of the check)", type(passed).__name__, TypeError)
+    kind = _kind(label, route, control, control_passed, consistency)
     if not passed:
         raise AssertionError(f"certificate {label} failed: {statement} ({evidence})")
+    if control is not None and control_passed:
+        raise AssertionError(
+            f"certificate {label} failed: its control passed too, so the check cannot tell "
+            f"({control})")
     folder = os.environ.get("CANON_LEDGER_DIR")
     if folder:
         os.makedirs(folder, exist_ok=True)
         record = dict(label=label, claim=claim, statement=statement, verdict=verdict,
-                      condition=condition, evidence=evidence, basis=basis)
+                      condition=condition, evidence=evidence, basis=basis, kind=kind,
+                      route=route or "", control=control or "")
         with open(os.path.join(folder, "certificates.jsonl"), "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
     tag = claim if verdict in ("holds", "confirmed") else f"{claim}, {verdict}"
     if basis == "implementation":
         tag += ", implementation check"
+    if consistency:
+        tag += ", consistency check"
     line = f"certified [{tag}]: {statement}"
     if condition:
         line += f"; extra condition: {condition}"
     if evidence:
         line += f" ({evidence})"
+    if control is not None:
+        line += f"; the control fails, as it must: {control}"
     print(textwrap.fill(line, width=79, subsequent_indent="    "))
 
 
