@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed
 BUILD   := _build
 JB      := $(BIN)/jupyter-book
 
-.PHONY: book book-student test unit notebooks strict-build site-check chromium bench clean student-notebooks pdf lab texlive
+.PHONY: book book-student test faults unit notebooks strict-build site-check chromium bench clean student-notebooks pdf lab texlive
 
 book: $(STAMP)
 	$(JB) build . --all
@@ -29,6 +29,10 @@ book-student: $(STAMP)
 
 test: $(STAMP) chromium texlive
 	rm -rf $(BUILD)
+# Fault injection first (tests/faults.py): the chapters run with deliberate errors in
+# canon, and _build/faults/caught.json, which the ledger of the build below reads, says
+# which certificates caught which faults.
+	$(BIN)/python -m pytest tests/test_faults.py -m faults --tb=short -p no:cacheprovider
 	$(JB) build . --all -W -n --keep-going
 # The student edition, as strict: it renders the notebooks' stored outputs (nbval checks them)
 # instead of executing them again, and its ledger shows the certificates of the build above.
@@ -36,7 +40,11 @@ test: $(STAMP) chromium texlive
 	sed -e 's/^\(  execute_notebooks:\).*/\1 "off"/' -e 's|^\(    canon_sphinx:\) _ext$$|\1 $(CURDIR)/_ext|' \
 	  _config.yml > $(BUILD)/student/_config.yml
 	CANON_STUDENT=1 $(JB) build . --all -W -n --keep-going --config $(BUILD)/student/_config.yml --path-output $(BUILD)/student
-	$(BIN)/python -m pytest tests book --nbval -p no:cacheprovider
+	$(BIN)/python -m pytest tests book --nbval -m "not faults" -p no:cacheprovider
+
+# Only the fault-injection matrix (about 40 chapter runs on 2 workers).
+faults: $(STAMP)
+	$(BIN)/python -m pytest tests/test_faults.py -m faults --tb=short -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not pdf" -p no:cacheprovider
