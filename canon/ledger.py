@@ -112,7 +112,7 @@ VERDICTS = ("holds", "holds with an extra condition", "fails as stated")
 #: What a certificate's evidence rests on.
 BASES = ("mathematics", "implementation")
 
-#: The kinds of certificate: two kinds of evidence, and the check that is not evidence.
+#: The kinds of certificate, the two kinds of evidence first, then the check that is not evidence.
 KINDS = ("independent route", "control", "independent route and control", "consistency check")
 
 
