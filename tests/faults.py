@@ -278,12 +278,6 @@ _GRADIENTS = ("disparity", "stationary_points", "gradient_descent", "degeneracy"
 _EQUAL_FUNCTIONS = ("it computes Fourier coefficients only to compare those of functions "
                     "that are equal (symmetries), a comparison every linear map of the "
                     "samples passes; its data come from the grid, not from Omega")
-_VECTOR_BLOCKS = ("its networks where the fault moves anything (d = 2) enter only through "
-                  "singular values of H and J J^T, which a permutation of the rows of H / "
-                  "columns of J leaves unchanged; its eq. (9) check uses d = 1 and one "
-                  "hidden layer, where every weight block is a vector and the transposed "
-                  "layout is the same")
-
 FAULTS = [
     Fault("sine_sign", "the sine coordinates of fourier_coefficients have the wrong sign "
           "(+sqrt(2) Im theta_k for -sqrt(2) Im theta_k), the basis itself is right",
@@ -308,10 +302,10 @@ FAULTS = [
           {"literal_space": _EQUAL_FUNCTIONS}),
     Fault("transposed_backward", "the per-sample gradient of a weight matrix W_l is formed "
           "transposed (a delta^T) and flattened into W_l's slots, in per_sample_gradients "
-          "and in the fast routes of H", ("disparity", "degeneracy", "computing_h"),
+          "and in the fast routes of H",
+          ("disparity", "stationary_points", "gradient_descent", "degeneracy", "computing_h"),
           TRANSPOSED_BACKWARD,
-          {"stationary_points": _VECTOR_BLOCKS, "gradient_descent": _VECTOR_BLOCKS,
-           "beyond": "all its networks with H or J have d = 1 and one hidden layer: every "
+          {"beyond": "all its networks with H or J have d = 1 and one hidden layer: every "
                      "weight block is a vector, the transposed layout is the same (the "
                      "run records 0 changed calls)"}),
     Fault("relu_subgradient", "the hand-written ReLU derivative is 1 at z = 0 (z >= 0) "
@@ -348,7 +342,11 @@ def run_pair(fault_name, chapter, timeout=CELL_TIMEOUT):
     patch = nbformat.v4.new_code_cell(PRELUDE + fault.patch)
     report = nbformat.v4.new_code_cell(
         f"import json as _fault_json\nprint({HITS_MARK!r} + _fault_json.dumps(_FAULT_HITS))")
-    notebook.cells = notebook.cells[:1] + [patch] + notebook.cells[1:] + [report]
+    # after the hidden install cell, before the chapter's imports (which may bind canon
+    # functions by name); a chapter without that cell gets the patch first
+    first = notebook.cells[0] if notebook.cells else None
+    after = int(first is not None and "remove-cell" in first.get("metadata", {}).get("tags", []))
+    notebook.cells = notebook.cells[:after] + [patch] + notebook.cells[after:] + [report]
     with tempfile.TemporaryDirectory(prefix=f"fault-{fault_name}-") as folder:
         # the chapter runs with cwd = a copy of book/ (as in the build), never in it
         work = os.path.join(folder, "book")
