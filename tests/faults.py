@@ -312,12 +312,16 @@ FAULTS = [
                      "weight block is a vector, the transposed layout is the same (the "
                      "run records 0 changed calls)"}),
     Fault("relu_subgradient", "the hand-written ReLU derivative is 1 at z = 0 (z >= 0) "
-          "instead of 0, canon's convention (autograd's max(z, 0) would give 1/2)", ("disparity", "gradient_descent"),
+          "instead of 0, canon's convention (autograd's max(z, 0) would give 1/2)", ("disparity",),
           RELU_SUBGRADIENT,
-          {chapter: "it calls canon's ReLU derivative, but never at a pre-activation that "
-                    "is exactly 0, the only place the fault changes anything (the run "
-                    "records 0 changed calls)"
-           for chapter in ("stationary_points", "degeneracy", "beyond")}),
+          {**{chapter: "it calls canon's ReLU derivative, but never at a pre-activation that "
+                       "is exactly 0, the only place the fault changes anything (the run "
+                       "records 0 changed calls)"
+              for chapter in ("stationary_points", "degeneracy", "beyond")},
+           "gradient_descent": "a pre-activation is exactly 0 in 60 of about 16,000 calls "
+                               "along its d = 2 ReLU run; any value in [0, 1] is a valid "
+                               "subgradient there, and no result of the chapter (zero "
+                               "loss, ranks, margins) depends on which one is used"}),
 ]
 FAULTS_BY_NAME = {fault.name: fault for fault in FAULTS}
 
