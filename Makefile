@@ -39,6 +39,7 @@ test: $(STAMP) chromium texlive
 # The student edition, as strict: it renders the notebooks' stored outputs (nbval checks them)
 # instead of executing them again, and its ledger shows the certificates of the build above.
 	mkdir -p $(BUILD)/student/_build && cp -R $(BUILD)/ledger $(BUILD)/student/_build/
+	if [ -d $(BUILD)/faults ]; then cp -R $(BUILD)/faults $(BUILD)/student/_build/; fi
 	sed -e 's/^\(  execute_notebooks:\).*/\1 "off"/' -e 's|^\(    canon_sphinx:\) _ext$$|\1 $(CURDIR)/_ext|' \
 	  _config.yml > $(BUILD)/student/_config.yml
 	CANON_STUDENT=1 $(JB) build . --all -W -n --keep-going --config $(BUILD)/student/_config.yml --path-output $(BUILD)/student

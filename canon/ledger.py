@@ -142,7 +142,6 @@ def _kind(label, route, control, control_passed, consistency):
                          repr(consistency))
         return KINDS[3]
     if route is None and control is None:
-        return "unlabelled"  # transitional: every certificate is being labelled
         raise TypeError(
             f"certificate {label}: say what makes it evidence, route='the independent second "
             "route' or control='where the check must fail' with control_passed=..., or "

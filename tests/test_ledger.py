@@ -85,6 +85,7 @@ def test_every_claim_is_stated():
         pytest.param(dict(label=3), TypeError, r"^label: expected a non-empty MyST target name, got 3", id="label-not-a-string"),
         pytest.param(dict(passed=1), TypeError, r"^passed: expected a bool .*got int", id="passed-an-int"),
         pytest.param(dict(passed="yes"), TypeError, r"^passed: expected a bool .*got str", id="passed-a-string"),
+        pytest.param(dict(route=None), TypeError, r"^certificate cert-x: say what makes it evidence, route=.*or label it consistency=True$", id="no-kind"),
         pytest.param(dict(route=""), TypeError, r"^route: expected a non-empty string", id="empty-route"),
         pytest.param(dict(control="c"), TypeError, r"^control_passed: expected a bool \(the check's outcome on the control\), got NoneType", id="control-without-outcome"),
         pytest.param(dict(control_passed=False), ValueError, r"^control_passed: expected none without a control", id="outcome-without-control"),

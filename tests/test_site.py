@@ -369,7 +369,16 @@ def test_ledger_gives_every_result_a_verdict():
     assert len(counts) == 4 and sum(counts) == len(RESULTS), lead.group(2)
     assert sum(int(n) for n in re.findall(r"\d+", lead.group(4))) == len(REMARKS)
     assert int(lead.group(5)) >= len(RESULTS), lead.group(0)
-    assert "ledger-results" in html and "ledger-remarks" in html
+    assert "ledger-results" in html and "ledger-remarks" in html and "ledger-faults" in html
+    kinds = re.search(r"by kind: (\d+) independent route, (\d+) control, (\d+) independent "
+                      r"route and control, (\d+) consistency check\.", text)
+    assert kinds and sum(map(int, kinds.groups())) == int(lead.group(5)), text[:600]
+    caught = ROOT / "_build" / "faults" / "caught.json"
+    if caught.exists():  # make test runs the fault matrix before the build
+        import json
+
+        n = len(json.loads(caught.read_text(encoding="utf-8"))["faults"])
+        assert f"with {n} deliberate faults" in text, "the ledger does not show the fault run"
     # the introduction and the course page quote the counts computed in this same build
     for page in ("intro.html", "course.html"):
         assert lead.group(2) in text_of(page)[1], f"{page} does not quote {lead.group(2)!r}"
