@@ -48,7 +48,7 @@ test: $(STAMP) chromium texlive
 	  echo "Fault injection failed: some fault is caught by no certificate ($(BUILD)/faults/caught.txt)"; exit 1; \
 	fi
 
-# Only the fault-injection matrix (49 chapter runs: about 6 minutes on 2 workers).
+# Only the fault-injection matrix (50 chapter runs: about 6 minutes on 2 workers).
 faults: $(STAMP)
 	$(BIN)/python -m pytest tests/test_faults.py -m faults --tb=short -p no:cacheprovider
 

@@ -1,7 +1,7 @@
 """Fault injection: every fault makes a certificate fail in every chapter it concerns.
 
 The faults and the runner are in ``tests/faults.py``. The matrix runs once per session
-(49 chapter runs, about 6 minutes on 2 workers); ``make test`` runs it before the strict build,
+(50 chapter runs, about 6 minutes on 2 workers); ``make test`` runs it before the strict build,
 which reads ``_build/faults/caught.json`` into the claims ledger. Marked ``faults``; the
 matrix runs only when the marker is selected (``-m faults``), so that ``make unit`` and a
 plain ``pytest tests`` leave it out.
