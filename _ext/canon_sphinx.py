@@ -383,7 +383,7 @@ def _faults_section(app, docname, records, faults):
         seen.add(r["label"])
         claims = ", ".join(x["claim"] for x in records if x["label"] == r["label"])
         names = sorted(set(caught.get(r["label"], [])))
-        if not names and not r["control"]:
+        if not names and not r["control"] and r["kind"] != "consistency check":
             idle.append(r)
         detail = r["control"] or r["route"] or "—"
         rows.append([
@@ -410,7 +410,8 @@ def _faults_section(app, docname, records, faults):
                 items += nodes.list_item("", _paragraph(_link(app, docname, r),
                                                         nodes.Text(f": {r['label']}")))
             section += [_paragraph(nodes.Text(
-                "Certificates that caught no fault and have no control:")), items]
+                "Certificates (consistency checks aside) that caught no fault and have no "
+                "control:")), items]
         else:
             section.append(_paragraph(nodes.Text(
                 "Every certificate either has a control or caught at least one fault.")))
