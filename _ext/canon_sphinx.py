@@ -274,7 +274,8 @@ def _verdict_cell(app, docname, claim, records):
         cell.append(_paragraph(*children, nodes.Text(".")))
     if verdict == "not certified":
         if records:
-            cell.append(_paragraph(nodes.Text("Implementation checks only (listed below).")))
+            cell.append(_paragraph(nodes.Text(
+                "Only consistency or implementation checks (listed below).")))
         else:
             cell.append(_paragraph(nodes.Text("No certificate in this build.")))
     if claim in UNTESTED:

@@ -100,6 +100,9 @@ CLAIMS = {**RESULTS, **REMARKS}
 
 #: What stays untested of a result even when it has certificates (shown in the ledger).
 UNTESTED = {
+    "corollary1": "nothing a computation could refute: Q(f) is convex because evaluating f at "
+                  "the data is linear (a consistency check); the paper's proof through the "
+                  "coordinates fails off the grid (Remark 2).",
     "eq6": "convergence of the partial sums at every point (false in general for "
            "continuous functions: du Bois-Reymond).",
     "sec333train": "zero loss in the limit (finite runs cannot refute it), widths above 64, "
