@@ -114,14 +114,10 @@ def test_a_chapter_page_loads_cleanly_in_a_browser():
     if not (shutil.which("chromium") or pathlib.Path("/usr/bin/chromium").exists()):
         pytest.skip("no chromium for the browser check")
     playwright = pytest.importorskip("playwright.sync_api")
-    from test_site import CHROMIUM, assert_clean, open_page, serve
+    from test_site import CHROMIUM, CHROMIUM_ARGS, assert_clean, open_page, serve
 
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         server = serve(SITE)
         url = next(server)
         try:
