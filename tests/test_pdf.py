@@ -54,7 +54,8 @@ def edition(tmp_path_factory):
         [str(JUPYTER_BOOK), "build", str(ROOT), "--all", "-W", "-n", "--keep-going",
          "--builder", "pdflatex", "--config", str(out / "_config.yml"),
          "--path-output", str(out)],
-        capture_output=True, text=True, timeout=900, cwd=ROOT)
+        # TeX wraps its terminal output at a byte count and can split a UTF-8 character
+        capture_output=True, text=True, errors="replace", timeout=900, cwd=ROOT)
     latex = out / "_build" / "latex"
     assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
     pdf = latex / "canon-book.pdf"
