@@ -45,6 +45,9 @@ TOLERANCE = 1e-10
 NAIVE_LIMIT = 60.0          # seconds: the naive route runs only where predicted below this
 JACOBIAN_LIMIT = 4 * 2**30  # bytes: above, the vmap routes take the grid in chunks
 NAIVE_RATE = 3e-9           # seconds per N^2 M of the naive route on this machine, until measured
+MIN_SECONDS = 1.0           # a route repeats until its runs took this long (fast routes: more runs)...
+MAX_REPEATS = 25            # ... but at most this many runs
+GEMM_FLOPS = 2 * 2048**3    # one GEMM unit: a 2048 x 2048 float64 matrix product
 
 
 # --- the worker: one route on one case, in its own process ------------------
@@ -169,20 +172,29 @@ def worker(spec):
     case = spec["case"]
     net, w, space = _net_and_space(case)
     compile_, run = _build(spec["route"], net, w, space)
+    # the GEMM unit of this process: a 2048 x 2048 float64 product, timed before each run
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((2, 2048, 2048))
+    C = A @ B                 # its output is reused: the GEMM adds nothing to the peak memory
     baseline = _start_peak()
     start = time.perf_counter()
     compile_()
     result["compile"] = time.perf_counter() - start
-    times = []
+    times, gemm_times = [], []
     while True:
+        start = time.perf_counter()
+        np.matmul(A, B, out=C)
+        gemm_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         H = run()
         times.append(time.perf_counter() - start)
-        if len(times) >= spec["repeats"] or sum(times) > spec["budget"]:
+        enough = len(times) >= spec["repeats"] and sum(times) >= spec.get("min_seconds", 0.0)
+        if enough or len(times) >= MAX_REPEATS or sum(times) > spec["budget"]:
             break
         del H
     result["peak_mb"] = _peak_mb() - baseline
     result["times"] = times
+    result["gemm_times"] = gemm_times
     if spec["route"] == "canon":
         result["auto_method"] = _auto_method(net, space)
     if spec.get("save"):
@@ -224,6 +236,11 @@ def flops(method, case):
     return None
 
 
+def flop_floor(case):
+    """The fewest flops of canon's three fast algorithms for the case (contraction only)."""
+    return min(flops(method, case) for method in ("separable", "contract", "fft"))
+
+
 class Runner:
     def __init__(self, args, scratch):
         self.args = args
@@ -239,7 +256,8 @@ class Runner:
         key = (case_key(case) if case else "", route)
         if key in self.cache and not save:
             return self.cache[key]
-        spec = {"case": case, "route": route, "repeats": self.args.repeats, "budget": self.args.budget}
+        spec = {"case": case, "route": route, "repeats": self.args.repeats, "budget": self.args.budget,
+                "min_seconds": MIN_SECONDS}
         path = None
         if save:
             path = os.path.join(self.scratch, f"{len(self.cache)}_{route.replace(':', '_')}.npy")
@@ -263,6 +281,10 @@ class Runner:
                 if "times" in result:
                     result["median"] = float(np.median(result["times"]))
                     result["min"] = float(np.min(result["times"]))
+                if "gemm_times" in result:
+                    # time in GEMM units: minimum over the runs / minimum GEMM of the same process
+                    result["gemm_min"] = float(np.min(result["gemm_times"]))
+                    result["gemm_units"] = result["min"] / result["gemm_min"]
         result["wall"] = time.perf_counter() - start
         result["load"] = load
         self.loads.append(load)
@@ -280,6 +302,8 @@ def _describe(r):
     if "gflops" in r:
         return f"{r['gflops']:.1f} GFLOP/s"
     text = f"median {r['median']:.3f} s  min {r['min']:.3f} s  ({len(r['times'])} runs)  peak +{r['peak_mb']:.0f} MB"
+    if "gemm_units" in r:
+        text += f"  {r['gemm_units']:.2f} GEMM units"
     if r.get("compile", 0) > 0.01:
         text += f"  compile {r['compile']:.2f} s"
     return text
@@ -568,8 +592,9 @@ def render(report):
         "- One-minute load average of the machine as each route started: min {:.1f}, median {:.1f}, max {:.1f} "
         "(on 2 cores; other work on the machine slows threaded BLAS, the naive route's small products "
         "most).".format(*meta["load_average"]),
-        f"- Times in seconds: median over up to {meta['repeats']} runs (fewer when the runs of one "
-        "route passed 20 s), in a fresh process per route; minimum in results.json. JAX's compile time is "
+        f"- Times in seconds: median over at least {meta['repeats']} runs (more, up to {MAX_REPEATS}, until "
+        f"they took {MIN_SECONDS:g} s; fewer when the runs of one route passed 20 s), in a fresh process per "
+        "route, a 2048 x 2048 GEMM timed before each run; minimum beside it. JAX's compile time is "
         "measured apart and not included.",
         "- Memory: " + meta["memory"] + ". It includes JAX's compilation.",
         f"- float64 GEMM rate (numpy, 2048 x 2048, same threads): **{gemm:.1f} GFLOP/s**." if gemm else "",
@@ -611,9 +636,19 @@ def render(report):
                      + f" (target >= 100 everywhere): **{'met' if worst >= 100 else 'NOT met'}**")
     bigc = by_key.get(report["big"]) if report["big"] else None
     if bigc and bigc["routes"].get("canon", {}).get("status") == "ok":
-        t = bigc["routes"]["canon"]["median"]
-        lines.append(f"- 1e6-parameter case {report['big']} (M = {bigc['sizes'][0]}): canon {t:.1f} s "
-                     f"(target < 30 s): **{'met' if t < 30 else 'NOT met'}**")
+        k = bigc["routes"]["canon"]
+        t = k["median"]
+        lines.append(f"- 1e6-parameter case {report['big']} (M = {bigc['sizes'][0]}): canon {t:.2f} s median, "
+                     f"{k['min']:.2f} s minimum (target < 30 s): **{'met' if t < 30 else 'NOT met'}**")
+        if "gemm_units" in k:
+            u = k["gemm_units"]
+            lines.append(f"  - in GEMM units (its minimum / the minimum of a 2048 x 2048 GEMM timed before each run "
+                         f"in the same process, {k['gemm_min']:.3f} s): {u:.1f} (target <= 20): "
+                         f"**{'met' if u <= 20 else 'NOT met'}**; its flop floor is "
+                         f"{flop_floor(bigc['case']) / GEMM_FLOPS:.1f} GEMM units")
+        if "peak_mb" in k:
+            gb = k["peak_mb"] * 2**20 / 1e9
+            lines.append(f"  - peak memory {gb:.2f} GB (target <= 2.5 GB): **{'met' if gb <= 2.5 else 'NOT met'}**")
     jac, own = [], []
     for c in report["cases"]:
         k = c["routes"].get("canon", {})
@@ -642,8 +677,12 @@ def render(report):
 
     # main table
     lines += ["## All routes", "",
-              "| case | M | N | K | route | time (s) | min (s) | compile (s) | peak MB | diff |",
-              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+              "`GEMM units`: the route's minimum time over the minimum time of a 2048 x 2048 float64 GEMM "
+              "(numpy, same threads) timed before each of its runs in the same process; `of floor`: the case's "
+              "flop floor (the fewest flops of canon's three algorithms, see below) at that GEMM's rate, over "
+              "the route's minimum time.", "",
+              "| case | M | N | K | route | time (s) | min (s) | GEMM units | of floor | compile (s) | peak MB | diff |",
+              "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for c in report["cases"]:
         M, N, K = c["sizes"]
         for route, r in c["routes"].items():
@@ -655,7 +694,12 @@ def render(report):
             diff = f"{r['rel_diff']:.0e}" if "rel_diff" in r else ("ref." if route == "canon" else "-")
             mn = f"{r['min']:.3g}" if r.get("status") == "ok" else "-"
             comp = f"{r['compile']:.2f}" if r.get("compile", 0) > 0.01 else "-"
-            lines.append(f"| {case_key(c['case'])} | {M} | {N} | {K} | {label} | {_t(r)} | {mn} | {comp} | {peak} | {diff} |")
+            units = floor = "-"
+            if r.get("status") == "ok" and "gemm_units" in r:
+                units = f"{r['gemm_units']:.3g}"
+                floor = f"{flop_floor(c['case']) / GEMM_FLOPS / r['gemm_units']:.0%}"
+            lines.append(f"| {case_key(c['case'])} | {M} | {N} | {K} | {label} | {_t(r)} | {mn} | {units} | {floor} | "
+                         f"{comp} | {peak} | {diff} |")
     lines.append("")
 
     # memory
@@ -705,13 +749,18 @@ def render(report):
         fit = report["fits"].get(axis)
         title = {"M": "parameters M (widths)", "N": "grid points N (n in d = 2)", "K": "frequencies K (B)"}[axis]
         lines.append(f"### Against {title}" + (f": exponent {fit['exponent']:.2f}" if fit else ""))
-        lines += ["", "| case | M | N | K | route | time (s) | peak MB | M K (MB) | N w (MB) |",
-                  "|---|---:|---:|---:|---|---:|---:|---:|---:|"]
+        lines += ["", "| case | M | N | K | route | time (s) | GEMM units | of floor | peak MB | M K (MB) | N w (MB) |",
+                  "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
         for p in points:
             M, N, K = p["sizes"]
             width = max(p["case"]["widths"])
             peak = f"{p['peak_mb']:.0f}" if "peak_mb" in p else "-"
-            lines.append(f"| {case_key(p['case'])} | {M} | {N} | {K} | {p.get('auto_method', '-')} | {_t(p)} | {peak} | "
+            units = floor = "-"
+            if p.get("status") == "ok" and "gemm_units" in p:
+                units = f"{p['gemm_units']:.3g}"
+                floor = f"{flop_floor(p['case']) / GEMM_FLOPS / p['gemm_units']:.0%}"
+            lines.append(f"| {case_key(p['case'])} | {M} | {N} | {K} | {p.get('auto_method', '-')} | {_t(p)} | {units} | "
+                         f"{floor} | {peak} | "
                          f"{8 * M * K / 2**20:.0f} | {8 * N * width / 2**20:.1f} |")
         lines.append("")
     if report["fits"]:

@@ -49,6 +49,9 @@ GATHER_COST = 20.0
 CONTRACT_COST = 1.5
 # Below this many flop-equivalents (a few ms) threads cost more than they save.
 THREADS_FROM = 2e8
+# From this many multiply-adds in its largest product (N x in x out) the backward pass of the
+# separable route keeps the caller's BLAS threads (2^29: width above 362 at N = 4096).
+FACTOR_THREADS_FROM = 2**29
 
 
 def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=None):
@@ -76,8 +79,10 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
     workers : int, optional
         Threads for the ``'separable'`` route (default: the number of CPUs; one for
         problems under ``THREADS_FROM`` flops). The route holds BLAS to one thread
-        (threadpoolctl): its products are small and many, and threads over blocks
-        beat a threaded BLAS on each product. The result does not depend on it.
+        (threadpoolctl) in its contraction: its products are small and many, and
+        threads over blocks beat a threaded BLAS on each product. Its backward pass
+        keeps the caller's BLAS threads when its largest product reaches
+        ``FACTOR_THREADS_FROM`` multiply-adds. The result does not depend on either.
 
     Returns
     -------
@@ -106,9 +111,16 @@ def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=
         return _disparity_autograd(net, w, space)
     if method == "separable":
         # Its matrix products are small and many: threads over blocks, each with a
-        # single-threaded BLAS, beat a threaded BLAS on each product (measured).
+        # single-threaded BLAS, beat a threaded BLAS on each product (measured). The
+        # backward pass's products are large: on a large problem they keep the BLAS
+        # threads the caller set (same values: BLAS splits a product's rows and columns
+        # between threads, never its inner sum).
+        if max(units * inputs for units, inputs in net.layer_shapes) * space.grid.N < FACTOR_THREADS_FROM:
+            with threadpoolctl.threadpool_limits(1, user_api="blas"):
+                factors = net.layer_factors(w, space.grid.points)
+                return _disparity_separable(factors, space, block_elements, workers)
+        factors = net.layer_factors(w, space.grid.points)
         with threadpoolctl.threadpool_limits(1, user_api="blas"):
-            factors = net.layer_factors(w, space.grid.points)
             return _disparity_separable(factors, space, block_elements, workers)
     factors = net.layer_factors(w, space.grid.points)
     block_elements = block_elements or 2**23
@@ -295,9 +307,9 @@ def _disparity_separable(factors, space, block_elements, workers):
     R = _separable.axis_functions(space.grid.n, B)
     index, weight = _separable.tensor_to_real(space.omega, B)
     M = sum(delta.shape[1] * (a.shape[1] + 1) for a, delta in factors)
-    out = np.empty((space.K, M))
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
+        out = _separable.empty_output(space.K, M, pool, workers)
         start = 0
         for a, delta in factors:
             for inputs in (a, np.ones((len(a), 1))):

@@ -178,6 +178,45 @@ def test_separable_route_holds_blas_to_one_thread_while_threads_run(monkeypatch)
     assert seen and set(seen) == {1}
 
 
+@pytest.mark.parametrize("widths", [(40, 40), (3, 40)], ids=["square", "swapped"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_wide_factors_in_tiles_give_the_same_H_bit_for_bit(widths, workers, monkeypatch):
+    # a cache of 2000 values makes the route take the wide factor in tiles of a few columns
+    space = canon.cube_space(16, 2, 3)
+    net = canon.MLP(d=2, widths=widths, activation="tanh")
+    w = canon.initialize(net, seed=1, scheme="centred", spread=0.2)
+    monkeypatch.setattr(canon.disparity, "THREADS_FROM", 0.0)
+    whole = canon.disparity_matrix(net, w, space, method="separable", workers=workers)
+    monkeypatch.setattr(canon._separable, "TILE_CACHE", 2000)
+    tiled = canon.disparity_matrix(net, w, space, method="separable", workers=workers)
+    np.testing.assert_array_equal(tiled, whole)
+    assert _agree(whole, reference_disparity(net, w, space))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_touched_first_and_threaded_backward_pass_give_the_same_H(workers, monkeypatch):
+    import threadpoolctl
+    net, w, space, reference = _setting("tanh", (3, 4, 2), "d2-mid")
+    monkeypatch.setattr(canon.disparity, "THREADS_FROM", 0.0)
+    plain = canon.disparity_matrix(net, w, space, method="separable", workers=workers)
+    monkeypatch.setattr(canon._separable, "PREFAULT_FROM", 0)
+    monkeypatch.setattr(canon.disparity, "FACTOR_THREADS_FROM", 0)
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        touched = canon.disparity_matrix(net, w, space, method="separable", workers=workers)
+    np.testing.assert_array_equal(touched, plain)
+    assert _agree(touched, reference)
+
+
+def test_empty_output_touches_large_arrays_in_threads(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(canon._separable, "PREFAULT_FROM", 1000)
+    with ThreadPoolExecutor(2) as pool:
+        out = canon._separable.empty_output(3, 1001, pool, 2)
+    assert out.shape == (3, 1001) and not out.any()
+    assert canon._separable.empty_output(2, 5).shape == (2, 5)
+
+
 def test_truncated_H_is_a_set_of_columns_of_the_full_H():
     full, small = canon.full_space(9, 2), canon.cube_space(9, 2, 2)
     net = canon.MLP(d=2, widths=(6,), activation="softplus")
