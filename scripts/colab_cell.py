@@ -34,8 +34,9 @@ CELL_ID = "install-canon"
 TAGS = ["remove-cell"]
 
 SOURCE = """\
-# Colab (the launch button of the book's pages) has no canon: install it from the book's
-# repository. Wherever canon is installed (locally, on Binder) this cell does nothing.
+# Colab (the launch button of the book's pages) has no canon: install it from
+# the book's repository. Wherever canon is installed (locally, on Binder) this
+# cell does nothing.
 try:
     import canon
 except ImportError:
@@ -43,8 +44,17 @@ except ImportError:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "canon @ git+{url}"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "canon @ git+{url}",
+        ],
+        check=True,
+    )
     importlib.invalidate_caches()
     import canon"""
 
