@@ -50,8 +50,9 @@ CONTRACT_COST = 1.5
 # Below this many flop-equivalents (a few ms) threads cost more than they save.
 THREADS_FROM = 2e8
 # From this many multiply-adds in its largest product (N x in x out) the backward pass of the
-# separable route keeps the caller's BLAS threads (2^29: width above 362 at N = 4096).
-FACTOR_THREADS_FROM = 2**29
+# separable route keeps the caller's BLAS threads (2^31: width 1024 at N = 4096, where they save
+# 6%; at width 512 a threaded backward pass on a busy machine cost 1.3x, measured).
+FACTOR_THREADS_FROM = 2**31
 
 
 def disparity_matrix(net, w, space, method="auto", block_elements=None, workers=None):
