@@ -9,6 +9,10 @@ to an output folder (default ``_build/student-notebooks/``) in which
   (``{solution-start}`` ... ``{solution-end}``) is removed with every cell between the
   two, code cells included;
 - every output, execution count and execution timing is cleared;
+- every self-check of a code exercise (a code cell tagged ``self-check``, which follows
+  the exercise's skeleton, tagged ``skeleton``, and its gated solution) is tagged
+  ``raises-exception`` as well: in the copy it checks the student's unfinished skeleton
+  and fails until the skeleton is completed, and *Run All* (or nbclient) goes on past it;
 - a first markdown cell says that this is the student copy and how to run it.
 
 The copies are never edited by hand: this script is their only source. Run it with
@@ -39,6 +43,13 @@ GATED_START = "solution-start"
 GATED_END = "solution-end"
 _SOLUTION_NAMES = (SOLUTION, GATED_START, GATED_END)
 
+#: Cell tags of a code exercise: the code to complete, its solution, and the check.
+SKELETON = "skeleton"
+SOLUTION_CELL = "solution"
+SELF_CHECK = "self-check"
+#: The tag with which Jupyter's runners expect a cell to raise and carry on.
+RAISES = "raises-exception"
+
 # An opening or closing fence of backticks, tildes or colons (MyST's colon_fence),
 # with the rest of the line: an info string such as ``{solution} ex-1`` or ``python``.
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*?)\s*$")
@@ -54,7 +65,9 @@ work in it freely, and generate it again for a fresh copy.
 which the book's package `canon` is installed (the README's commands install it in
 `.venv/`), then run the cells from the top: *Run → Run All Cells*, or
 Shift+Enter cell by cell. Every cell runs in seconds. The exercises are at the end;
-the book's web pages show them as boxes, Jupyter shows them as fenced text."""
+the book's web pages show them as boxes, Jupyter shows them as fenced text.
+A code exercise gives a function to complete (its cell says `# TODO`) and then a
+*self-check* cell: it fails until your function is right, and then prints `Correct`."""
 
 
 class SolutionParseError(ValueError):
@@ -204,6 +217,9 @@ def student_notebook(nb, name="notebook", title=None, kernel=None):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            tags = cell.metadata.get("tags", [])
+            if SELF_CHECK in tags and RAISES not in tags:
+                cell.metadata["tags"] = [*tags, RAISES]
         cells.append(cell)
     if gated:
         raise SolutionParseError(
@@ -217,6 +233,71 @@ def student_notebook(nb, name="notebook", title=None, kernel=None):
         student.metadata["kernelspec"] = {"name": kernel, "display_name": kernel,
                                           "language": "python"}
     return student, removed
+
+
+def code_exercises(nb, name="notebook"):
+    """The code exercises of a chapter notebook, each checked for its shape.
+
+    A code exercise is a ``skeleton`` code cell inside a gated exercise
+    (``{exercise-start}`` ... ``{exercise-end}``) with a ``# TODO`` in it, then a gated
+    solution (``{solution-start}`` ... ``{solution-end}``) holding the ``solution``
+    code cell, then the ``self-check`` code cell, in that order.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The chapter notebook.
+    name : str
+        Names the notebook in error messages.
+
+    Returns
+    -------
+    list of tuple of int
+        For each exercise, the indices of its skeleton, solution and self-check cells.
+
+    Raises
+    ------
+    ValueError
+        If a tagged cell is out of place: a skeleton outside a gated exercise or without
+        ``# TODO``, a solution cell outside a gated solution, or a skeleton not followed
+        by exactly one solution cell and then its self-check.
+    """
+    found = []
+    where = None   # "exercise" or "solution": inside which gated directive we are
+    open_ = None   # [skeleton, solution] indices of the exercise being read
+    for index, cell in enumerate(nb.cells):
+        at = f"{name}.ipynb, cell {index}"
+        if cell.cell_type == "markdown":
+            for directive in re.findall(r"\{(exercise|solution)-(start|end)\}",
+                                        cell.source):
+                kind, edge = directive
+                where = kind if edge == "start" else None
+            continue
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        if SKELETON in tags:
+            if where != "exercise" or "# TODO" not in cell.source:
+                raise ValueError(f"{at}: a skeleton belongs inside a gated exercise "
+                                 "({exercise-start} ... {exercise-end}) and says # TODO")
+            if open_ is not None:
+                raise ValueError(f"{at}: a skeleton before the previous one's self-check")
+            open_ = [index, None]
+        elif SOLUTION_CELL in tags:
+            if where != "solution" or open_ is None or open_[1] is not None:
+                raise ValueError(f"{at}: a solution cell belongs inside the gated "
+                                 "solution that follows its skeleton, one per skeleton")
+            open_[1] = index
+        elif SELF_CHECK in tags:
+            if where is not None or open_ is None or open_[1] is None:
+                raise ValueError(f"{at}: a self-check follows its skeleton and its "
+                                 "solution, outside both directives")
+            found.append((open_[0], open_[1], index))
+            open_ = None
+    if open_ is not None:
+        raise ValueError(f"{name}.ipynb: the skeleton in cell {open_[0]} has no "
+                         "solution and self-check after it")
+    return found
 
 
 def write_student_notebooks(out=DEFAULT_OUT, toc=ROOT / "_toc.yml", kernel=None):

@@ -2,7 +2,9 @@
 
 Unit tests of the solution stripping on small synthetic notebooks, then, for every
 chapter of the book: the student copy has no solution and no output, keeps every
-exercise, and still runs from a folder of its own.
+exercise, and still runs from a folder of its own; every numbered chapter has a code
+exercise whose self-check passes on the book's solution and fails on the student's
+skeleton.
 """
 
 import asyncio
@@ -21,11 +23,25 @@ _spec = importlib.util.spec_from_file_location(
 student_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(student_notebooks)
 
+code_exercises = student_notebooks.code_exercises
 strip_solutions = student_notebooks.strip_solutions
 student_notebook = student_notebooks.student_notebook
 SolutionParseError = student_notebooks.SolutionParseError
 
 CHAPTERS = student_notebooks.chapter_notebooks()
+
+
+def _numbered_chapters(toc=ROOT / "_toc.yml"):
+    """The notebooks of the table of contents' numbered parts (not the appendix)."""
+    import yaml
+
+    parts = yaml.safe_load(toc.read_text(encoding="utf-8"))["parts"]
+    files = [c["file"] for part in parts if part.get("numbered")
+             for c in part["chapters"]]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
+
+
+NUMBERED = _numbered_chapters()
 #: Seconds one cell may take: the slowest chapter runs in about 15 s on a free machine.
 CELL_TIMEOUT = 180
 
@@ -133,6 +149,44 @@ def test_gated_solution_removes_the_code_cells_it_spans():
         student_notebook(unclosed, "toy")
 
 
+def _code_exercise(skeleton="def f():\n    # TODO\n    raise NotImplementedError"):
+    return [
+        new_markdown_cell("```{exercise-start} Write f\n:label: ex-t\n```\nDo it."),
+        new_code_cell(skeleton, metadata={"tags": ["skeleton"]}),
+        new_markdown_cell("```{exercise-end}\n```"),
+        new_markdown_cell("```{solution-start} ex-t\n:class: dropdown\n```"),
+        new_code_cell("def f():\n    return 1", metadata={"tags": ["solution"]}),
+        new_markdown_cell("```{solution-end}\n```"),
+        new_code_cell("assert f() == 1\nprint('Correct')",
+                      metadata={"tags": ["self-check"]}),
+    ]
+
+
+def test_a_code_exercise_is_found_and_its_check_may_fail_in_the_copy():
+    nb = new_notebook(cells=[new_markdown_cell("# T"), *_code_exercise()])
+    assert code_exercises(nb) == [(2, 5, 7)]
+    student, removed = student_notebook(nb, "toy")
+    assert removed == 1
+    tagged = [c.metadata.get("tags", []) for c in student.cells if c.cell_type == "code"]
+    assert tagged == [["skeleton"], ["self-check", "raises-exception"]]
+    assert code_exercises(nb) == [(2, 5, 7)]   # the source notebook is left unchanged
+    assert "raises-exception" not in nb.cells[7].metadata["tags"]
+
+
+@pytest.mark.parametrize("broken, message", [
+    (lambda cells: cells[1].update(source="def f():\n    pass"), "TODO"),
+    (lambda cells: cells.pop(4), "follows its skeleton and its solution"),
+    (lambda cells: cells.pop(6), "no solution and self-check"),
+    (lambda cells: cells.insert(0, cells.pop(1)), "inside a gated exercise"),
+    (lambda cells: cells.insert(3, cells.pop(6)), "follows its skeleton"),
+])
+def test_a_misplaced_exercise_cell_is_refused(broken, message):
+    cells = _code_exercise()
+    broken(cells)
+    with pytest.raises(ValueError, match=message):
+        code_exercises(new_notebook(cells=cells), "toy")
+
+
 def test_outputs_and_counts_are_cleared_and_a_header_added():
     code = new_code_cell("print(1)", execution_count=3,
                          outputs=[new_output("stream", name="stdout", text="1\n")])
@@ -207,6 +261,18 @@ def test_student_copy_has_exercises_but_no_solutions_or_outputs(chapter, generat
     assert f"book/{chapter.name}" in student.cells[0].source
 
 
+@pytest.mark.parametrize("chapter", NUMBERED, ids=lambda p: p.stem)
+def test_every_numbered_chapter_has_a_code_exercise_that_the_book_solves(chapter):
+    nb = nbformat.read(chapter, as_version=4)
+    exercises = code_exercises(nb, chapter.stem)
+    assert exercises, f"{chapter.name} has no code exercise (skeleton + self-check)"
+    for _, _, check in exercises:
+        outputs = nb.cells[check].outputs
+        assert not [o for o in outputs if o.output_type == "error"]
+        printed = "".join(o.get("text", "") for o in outputs)
+        assert printed.lstrip().startswith("Correct"), (chapter.name, check, printed)
+
+
 @pytest.fixture(scope="module")
 def executed(generated, tmp_path_factory):
     """Run every student notebook, two kernels at a time, each in a folder of its own."""
@@ -215,11 +281,13 @@ def executed(generated, tmp_path_factory):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     env.pop("CANON_LEDGER_DIR", None)   # record no certificate into a build's ledger
     errors = {}
+    notebooks = {}
 
     async def run(name, path, slots):
         async with slots:
             folder = tmp_path_factory.mktemp(f"run-{name}")
             nb = nbformat.read(path, as_version=4)
+            notebooks[name] = nb
             client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                                     resources={"metadata": {"path": str(folder)}})
             try:
@@ -234,10 +302,30 @@ def executed(generated, tmp_path_factory):
         await asyncio.gather(*(run(name, path, slots) for name, path in generated.items()))
 
     asyncio.run(run_all())
-    return errors
+    return errors, notebooks
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_student_copy_runs_from_any_folder(chapter, executed):
-    assert executed[chapter.stem] is None, executed[chapter.stem]
+    errors, _ = executed
+    assert errors[chapter.stem] is None, errors[chapter.stem]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", NUMBERED, ids=lambda p: p.stem)
+def test_every_self_check_fails_on_the_students_skeleton(chapter, executed):
+    errors, notebooks = executed
+    assert errors[chapter.stem] is None, errors[chapter.stem]
+    nb = notebooks[chapter.stem]
+    checks = [c for c in nb.cells if "self-check" in c.metadata.get("tags", [])]
+    assert checks, f"{chapter.name}: the student copy has no self-check"
+    for cell in checks:
+        raised = [o for o in cell.outputs if o.output_type == "error"]
+        assert raised, f"{chapter.name}: a self-check passed on the skeleton:\n{cell.source}"
+        assert raised[0].ename in ("AssertionError", "NotImplementedError"), (
+            f"{chapter.name}: the self-check failed for another reason, "
+            f"{raised[0].ename}: {raised[0].evalue}")
+    others = [c for c in nb.cells if c.cell_type == "code" and c not in checks
+              and any(o.output_type == "error" for o in c.outputs)]
+    assert not others
