@@ -4,7 +4,9 @@
 ``_ext/canon_sphinx.py``), into ``_build/student/_build/html``. What a solution says
 is read from the full edition's HTML; then every chapter page of the student edition
 is opened in headless Chromium and must have no console error, no ``.solution``
-element, none of the solutions' ids or text, and the same exercises as the full edition.
+element and no solution cell of a code exercise (``.tag_solution``, hidden by
+``_ext/canon_gated.py``), none of the solutions' ids or text, and the same exercises
+as the full edition.
 
 The student build does not execute the notebooks again: it renders their stored
 outputs (which nbval checks against a fresh execution). The tests below check that
@@ -165,7 +167,7 @@ def student_server():
 _SOLUTIONS_LEFT = """([ids, texts]) => {
   const text = document.body.textContent.replace(/\\s+/g, ' ');
   return {
-    elements: document.querySelectorAll('.solution, [id*="-solution-"]').length,
+    elements: document.querySelectorAll('.solution, .tag_solution, [id*="-solution-"]').length,
     ids: ids.filter(id => document.getElementById(id) !== null),
     texts: texts.filter(t => text.includes(t)),
     exercises: Array.from(document.querySelectorAll('div.exercise[id]')).map(e => e.id),
