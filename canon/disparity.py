@@ -38,7 +38,8 @@ from .fourier import Space, basis_matrix, fourier_coefficients, _check_space
 from .losses import loss_derivative, objective
 from .nets import _check_net
 
-__all__ = ["disparity_matrix", "gradient_identity", "numerical_rank", "route_costs", "singular_values"]
+__all__ = ["disparity_matrix", "gradient_identity", "numerical_rank", "route_costs", "separable_basis",
+           "singular_values"]
 
 METHODS = ("auto", "fft", "contract", "separable", "autograd")
 # Cost of the FFT route per M N log2(2N), and of moving one value in the separable
@@ -175,6 +176,42 @@ def route_costs(net, space, workers=1):
         "contract": CONTRACT_COST * 2.0 * M * N * K,
         "fft": FFT_COST * M * N * np.log2(2 * N),
     }
+
+
+def separable_basis(space):
+    """Return the pieces of the separable route: axis functions and the map to the real basis.
+
+    On the midpoint grid every real basis function of a set Omega inside the cube
+    ``|k|_inf <= B`` is a combination of at most ``2**(d-1)`` products
+    ``r_{t_1}(x_1) ... r_{t_d}(x_d)`` of the ``r = 2B + 1`` one-dimensional functions
+    ``r_0 = 1``, ``r_q = cos 2 pi q t``, ``r_{B+q} = sin 2 pi q t`` (q = 1..B), by the
+    angle-sum formulas. The ``'separable'`` route of :func:`disparity_matrix` takes its
+    sums in that tensor-product basis, one grid axis at a time, and maps the result.
+
+    Parameters
+    ----------
+    space : Space
+
+    Returns
+    -------
+    R : ndarray, shape (n, 2B + 1)
+        The functions ``r_0 .. r_2B`` at the n midpoints of one axis.
+    index, weight : ndarray, shape (2**(d-1), K)
+        ``e_k = sum_s weight[s, k] * prod_j r_{t_j}`` with ``t = unravel(index[s, k])``
+        in the C order of ``(2B + 1,) * d``; unused terms have weight 0.
+
+    Examples
+    --------
+    >>> import canon
+    >>> R, index, weight = canon.disparity.separable_basis(canon.cube_space(8, 2, 1))
+    >>> R.shape, index.shape
+    ((8, 3), (2, 9))
+    """
+    _check_space(space)
+    B = space.omega.max_abs_frequency
+    R = _separable.axis_functions(space.grid.n, B)
+    index, weight = _separable.tensor_to_real(space.omega, B)
+    return R, index, weight
 
 
 def gradient_identity(net, w, x, y, loss, space, H=None):

@@ -151,6 +151,30 @@ def test_tensor_map_rebuilds_the_real_basis(d, B):
     np.testing.assert_allclose(rebuilt, canon.basis_matrix(space.omega, space.grid.points), atol=1e-13)
 
 
+@pytest.mark.parametrize("d, B, n", [(1, 3, 9), (2, 2, 9), (2, 3, 12), (3, 1, 5)])
+def test_separable_basis_rebuilds_the_real_basis(d, B, n):
+    """The public separable_basis: its products, combined by its map, equal basis_matrix."""
+    space = canon.cube_space(n, d, B)
+    R, index, weight = canon.disparity.separable_basis(space)
+    assert R.shape == (n, 2 * B + 1) and index.shape == weight.shape == (2 ** (d - 1), space.K)
+    t = (np.arange(n) + 0.5) / n                       # the midpoints, written out
+    q = np.arange(1, B + 1)
+    np.testing.assert_allclose(R[:, 1:B + 1], np.cos(2 * np.pi * np.outer(t, q)), atol=1e-15)
+    np.testing.assert_allclose(R[:, B + 1:], np.sin(2 * np.pi * np.outer(t, q)), atol=1e-15)
+    grid_index = np.indices((n,) * d).reshape(d, -1).T
+    products = np.ones((space.grid.N, (2 * B + 1) ** d))
+    for column, combo in enumerate(np.ndindex(*((2 * B + 1,) * d))):
+        for j in range(d):
+            products[:, column] *= R[grid_index[:, j], combo[j]]
+    rebuilt = sum(products[:, index[s]] * weight[s] for s in range(len(index)))
+    np.testing.assert_allclose(rebuilt, canon.basis_matrix(space.omega, space.grid.points), atol=1e-13)
+
+
+def test_separable_basis_checks_its_argument():
+    with pytest.raises(TypeError):
+        canon.disparity.separable_basis("not a space")
+
+
 @pytest.mark.parametrize("space_name", ["d2-mid", "d2-full", "d1-cube"])
 def test_threads_give_the_same_H_bit_for_bit(space_name, monkeypatch):
     monkeypatch.setattr(canon.disparity, "THREADS_FROM", 0.0)     # threads even on a small problem
