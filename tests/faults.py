@@ -42,6 +42,9 @@ CERTIFICATE = re.compile(r"certificate (\S+) failed")
 
 CHAPTERS = ("literal_space", "canonical_space", "convexity", "disparity",
             "stationary_points", "gradient_descent", "degeneracy", "beyond", "computing_h")
+#: Appendix pages with certificates of their own, run only for the faults they concern.
+APPENDICES = ("relu_kinks",)
+NOTEBOOKS = CHAPTERS + APPENDICES
 
 
 @dataclass(frozen=True)
@@ -282,13 +285,13 @@ FAULTS = [
     Fault("sine_sign", "the sine coordinates of fourier_coefficients have the wrong sign "
           "(+sqrt(2) Im theta_k for -sqrt(2) Im theta_k), the basis itself is right",
           ("canonical_space", "convexity", "disparity", "stationary_points",
-           "gradient_descent", "beyond", "computing_h"), SINE_SIGN,
+           "gradient_descent", "beyond", "computing_h", "relu_kinks"), SINE_SIGN,
           {"literal_space": _EQUAL_FUNCTIONS + "; a sign leaves max |theta| unchanged too"}),
     Fault("endpoint_grid", "Grid.points gives the endpoint grid x_j = j/n instead of the "
           "midpoint grid (j + 1/2)/n that the coefficients' phase and the separable "
           "route assume", CHAPTERS, ENDPOINT_GRID),
     Fault("dropped_bias_row", "the fast routes of disparity_matrix leave the row of the "
-          "output bias at zero", _GRADIENTS, BIAS_ROW),
+          "output bias at zero", _GRADIENTS + ("relu_kinks",), BIAS_ROW),
     Fault("tanh_derivative", "the hand-written tanh derivative is 1 - tanh instead of "
           "1 - tanh^2 (layer factors, hence H and per-sample gradients, and the backward "
           "pass of gradient descent)", _GRADIENTS, TANH_DERIVATIVE),
@@ -298,23 +301,24 @@ FAULTS = [
           {"literal_space": _EQUAL_FUNCTIONS}),
     Fault("basis_normalisation", "the real basis lacks the factor sqrt(2) on its cosines "
           "and sines, consistently in basis_matrix, fourier_coefficients and the "
-          "separable route of H", CHAPTERS[1:], BASIS_NORMALISATION,
+          "separable route of H", CHAPTERS[1:] + ("relu_kinks",), BASIS_NORMALISATION,
           {"literal_space": _EQUAL_FUNCTIONS}),
     Fault("transposed_backward", "the per-sample gradient of a weight matrix W_l is formed "
           "transposed (a delta^T) and flattened into W_l's slots, in per_sample_gradients "
           "and in the fast routes of H",
-          ("disparity", "stationary_points", "gradient_descent", "degeneracy", "computing_h"),
+          ("disparity", "stationary_points", "gradient_descent", "degeneracy", "computing_h",
+           "relu_kinks"),
           TRANSPOSED_BACKWARD,
           {"beyond": "all its networks with H or J have d = 1 and one hidden layer: every "
                      "weight block is a vector, the transposed layout is the same (the "
                      "run records 0 changed calls)"}),
     Fault("relu_subgradient", "the hand-written ReLU derivative is 1 at z = 0 (z >= 0) "
-          "instead of 0, canon's convention (autograd's max(z, 0) would give 1/2)", ("disparity",),
+          "instead of 0, canon's convention (autograd's max(z, 0) would give 1/2)", ("relu_kinks",),
           RELU_SUBGRADIENT,
           {**{chapter: "it calls canon's ReLU derivative, but never at a pre-activation that "
                        "is exactly 0, the only place the fault changes anything (the run "
                        "records 0 changed calls)"
-              for chapter in ("stationary_points", "degeneracy", "beyond")},
+              for chapter in ("disparity", "stationary_points", "degeneracy", "beyond")},
            "gradient_descent": "one unit of its d = 2 ReLU run has a pre-activation exactly "
                                "0 at a data point for 56 steps (60 of about 16,000 calls "
                                "change); any value in [0, 1] is a valid subgradient there, "

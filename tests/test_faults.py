@@ -35,7 +35,7 @@ def test_every_fault_concerns_a_chapter():
     assert len(faults.FAULTS) >= 8
     for fault in faults.FAULTS:
         assert fault.chapters, f"fault {fault.name} concerns no chapter"
-        unknown = set(fault.chapters) - set(faults.CHAPTERS)
+        unknown = set(fault.chapters) - set(faults.NOTEBOOKS)
         assert not unknown, f"fault {fault.name}: unknown chapters {sorted(unknown)}"
 
 
