@@ -10,6 +10,10 @@
   exercise solution is left out (sphinx-exercise's ``hide_solutions``), and the
   notebooks the pages offer for download are the student copies of
   ``scripts/student_notebooks.py`` (no solutions, no outputs).
+- In the PDF edition (the LaTeX builder), leaves out the code of every cell that the
+  web edition folds behind a "show code" toggle (cell tag ``hide-input``, as myst-nb
+  reads it): the figure such a cell draws is kept, the lines that draw it are not. On
+  the web (both editions) myst-nb's toggle stays; the notebooks keep their tags.
 - Drops sphinx-thebe's scripts from every page where live code is off (locally: the
   offline book has no live-code launch), and where it is on (the published build) keeps
   one copy of each: with Sphinx 7.4 thebe's inline script is included twice, a
@@ -22,6 +26,7 @@ import pathlib
 
 import nbformat
 from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -127,6 +132,30 @@ def _drop_thebe_scripts(app, pagename, templatename, context, doctree):
             seen.add(key)
         kept.append(script)
     context["script_files"] = kept
+
+
+class DropHiddenInputs(SphinxPostTransform):
+    """The PDF edition leaves out the source of the cells the web edition folds.
+
+    myst-nb marks a code cell tagged ``hide-input`` (or ``hide-cell``) with a
+    ``hide_mode``, and folds its source behind a toggle in HTML only; the LaTeX writer
+    would print it in full, often a page of matplotlib set-up per figure. Here the
+    cell's source container (``cell_input``) is removed and its output kept.
+    """
+
+    default_priority = 199  # with myst-nb's HideInputCells, before the writers
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        for cell in list(self.document.findall(nodes.container)):
+            if cell.get("nb_element") != "cell_code":
+                continue
+            hidden = cell.get("hide_mode") in ("input", "input+output", "all")
+            if not (hidden or "tag_hide-input" in cell["classes"]):
+                continue
+            for child in list(cell.children):
+                if child.get("nb_element") == "cell_code_source":
+                    cell.remove(child)
 
 
 def _latest_certificates(app):
@@ -424,6 +453,7 @@ def setup(app):
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
     app.add_node(ledger_counts)
     app.add_role("ledger-counts", ledger_counts_role)
+    app.add_post_transform(DropHiddenInputs)
     app.connect("config-inited", _student_edition)
     app.connect("builder-inited", _set_ledger_dir)
     app.connect("doctree-resolved", _fill_ledger)

@@ -159,3 +159,61 @@ def test_printed_outputs_and_certificates(edition):
     # cell outputs are in the PDF: a certificate's printed line
     assert re.search(r"certif", edition["text"], re.I)
     assert edition["text"].count("canon.certify(") >= 10
+
+
+#: A code line the test can look for in the PDF's text: plain characters only (no
+#: quotes or symbols that LaTeX or pdftotext might render differently), short enough
+#: that the PDF never wraps it.
+_PLAIN_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_(),.= ]{19,59}")
+
+
+def _squeeze(text):
+    return re.sub(r"\s+", "", text)
+
+
+def code_lines_by_fold():
+    """Per chapter, distinctive code lines of folded (``hide-input``) and shown cells.
+
+    A line counts only if no other cell of any chapter, and no markdown, contains it, so
+    that finding it in the PDF means that this very cell was printed.
+    """
+    import nbformat
+
+    notebooks = {p.stem: nbformat.read(p, as_version=4) for p in sorted((ROOT / "book").glob("*.ipynb"))}
+    everywhere = {}
+    for name, nb in notebooks.items():
+        for index, cell in enumerate(nb.cells):
+            for line in cell.source.splitlines():
+                everywhere.setdefault(_squeeze(line), set()).add((name, index))
+    found = {}
+    for name, nb in notebooks.items():
+        hidden, shown = [], []
+        for index, cell in enumerate(nb.cells):
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type != "code" or {"remove-cell", "remove-input"} & set(tags):
+                continue
+            lines = [line.strip() for line in cell.source.splitlines()
+                     if _PLAIN_LINE.fullmatch(line.strip())
+                     and everywhere[_squeeze(line)] == {(name, index)}]
+            if lines:
+                (hidden if "hide-input" in tags else shown).append(max(lines, key=len))
+        found[name] = (hidden, shown)
+    return found
+
+
+def test_folded_figure_code_is_left_out(edition):
+    """A cell tagged hide-input (figure code, folded on the web) prints its figure in
+    the PDF but not its code; the code of an ordinary cell is printed (the control: the
+    search would find a folded cell's code if it were there)."""
+    text = _squeeze(edition["text"])
+    lines = code_lines_by_fold()
+    folded = [(name, line) for name, (hidden, _) in lines.items() for line in hidden]
+    assert folded, "no chapter has a hide-input cell with a distinctive code line"
+    printed = [f"{name}: {line}" for name, line in folded if _squeeze(line) in text]
+    assert not printed, "the PDF prints the code of hide-input cells:\n" + "\n".join(printed)
+    for name, (hidden, shown) in lines.items():
+        if hidden:  # the control, in every chapter that folds a cell
+            assert shown, f"{name}: no shown cell with a distinctive line to compare with"
+            missing = [line for line in shown if _squeeze(line) not in text]
+            assert len(missing) < len(shown) / 2, (
+                f"{name}: the PDF lacks the code of most shown cells: {missing[:5]}")

@@ -10,8 +10,14 @@ window, the size of a common laptop screen. A page fails on
 - a theorem-like box (sphinx-proof) without a title, raw MyST text (a directive fence
   such as ```` ```{prf:lemma} ```` or a role such as ``{doc}`...```), "??", or a
   cross-reference that Sphinx left unresolved;
-- content that spills out of the main column or is cut off by it (wide code and
-  tables that scroll inside their own box are fine).
+- content that spills out of the main column or is cut off by it (tables that
+  scroll inside their own box are fine);
+- a code block or printed output (folded ones unfolded) that scrolls sideways, named
+  with its first line too wide for it, or a figure shrunk so far that its smallest
+  text is under 8 px.
+
+The student edition's chapter pages (``_build/student/_build/html``, or
+``CANON_STUDENT_SITE``) are checked for the same overflow, scrolling and figure size.
 
 Internal links are checked once for the whole site from the files on disk: the target
 file exists, and so does the element a ``#fragment`` names. Every chapter page (under
@@ -39,6 +45,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = pathlib.Path(os.environ.get("CANON_SITE", ROOT / "_build" / "html")).resolve()
 SCREENSHOTS = SITE.parent / "screenshots"
+STUDENT_SITE = pathlib.Path(os.environ.get(
+    "CANON_STUDENT_SITE", ROOT / "_build" / "student" / "_build" / "html")).resolve()
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Headless, offline: no first-run, sync, update or background requests.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -250,6 +258,72 @@ _READING_STATE = r"""() => {
 }"""
 
 
+# Code and printed output must fit the column: a block that scrolls sideways hides the ends
+# of its lines from a reader who does not scroll it. Folded content (code behind "show
+# code", solutions in dropdowns) is unfolded first, as a reader may unfold it. Each entry
+# names the block and its first line too wide for it.
+_SCROLLING_STATE = r"""() => {
+  for (const d of document.querySelectorAll('details')) { d.open = true; }
+  for (const t of document.querySelectorAll('.toggle-hidden')) { t.classList.remove('toggle-hidden'); }
+  const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const canvas = document.createElement('canvas').getContext('2d');
+  const found = [];
+  const blocks = main.querySelectorAll('.cell_input pre, div.highlight pre, .cell_output pre');
+  for (const pre of blocks) {
+    // the block that scrolls may be the pre or a box around it (div.highlight, the output)
+    const boxes = [pre, pre.closest('div.highlight'), pre.closest('.cell_output')].filter(b => b);
+    const scroller = boxes.find(b => b.clientWidth > 0 && b.scrollWidth > b.clientWidth + 1);
+    if (!scroller) { continue; }
+    const style = getComputedStyle(pre);
+    canvas.font = style.font;
+    const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const lines = pre.textContent.split('\n');
+    const widths = lines.map(l => canvas.measureText(l).width);
+    let first = widths.findIndex(w => w > room + 1);
+    if (first < 0) { first = widths.indexOf(Math.max(...widths)); }
+    const kind = pre.closest('.cell_output') ? 'output' : 'code';
+    found.push(kind + ' scrolls by ' + (scroller.scrollWidth - scroller.clientWidth) + ' px, line '
+               + (first + 1) + ' (' + lines[first].length + ' columns): "' + lines[first].trim().slice(0, 90) + '"');
+  }
+  return found;
+}"""
+
+# Figures: a figure wider than the column is shrunk to fit it, and its text with it.
+# Returns, for each image of a cell output, its natural and rendered width.
+_FIGURE_STATE = r"""() => {
+  const main = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  return Array.from(main.querySelectorAll('.cell_output img, figure img'))
+      .filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width > 0)
+      .map(i => ({src: i.getAttribute('src'), natural: i.naturalWidth,
+                  rendered: i.getBoundingClientRect().width}));
+}"""
+
+#: No figure text may be drawn smaller than this, in CSS pixels, on the page.
+SMALLEST_TEXT_PX = 8.0
+
+
+def smallest_figure_text(natural, rendered):
+    """The height in CSS pixels of a canon figure's smallest text, as the page shows it.
+
+    A figure from ``canon.plots`` draws its smallest text (tick labels, legend) at
+    10 pt and ``figure.dpi``; one wider than ``canon.plots.COLUMN_WIDTH`` has its text
+    enlarged by its width over the column's, because the page shrinks it to the column.
+    """
+    from canon import plots
+
+    dpi = plots._STYLE["figure.dpi"]
+    points = min(10.0, plots._STYLE["legend.fontsize"])
+    enlarged = max(1.0, natural / (plots.COLUMN_WIDTH * dpi))
+    return points / 72 * dpi * enlarged * rendered / natural
+
+
+def too_small_figures(figures):
+    return [f"{f['src']}: smallest text {smallest_figure_text(f['natural'], f['rendered']):.1f} px "
+            f"(shown {f['rendered']:.0f} px wide of {f['natural']})"
+            for f in figures
+            if smallest_figure_text(f["natural"], f["rendered"]) < SMALLEST_TEXT_PX]
+
+
 def screenshot_path(page):
     """Where the screenshot of a chapter page goes: ``book/x.html`` -> ``screenshots/x.png``."""
     return SCREENSHOTS / pathlib.PurePosixPath(page).relative_to("book").with_suffix(".png")
@@ -266,6 +340,8 @@ def test_page(page, server, browser):
         if not (shot.is_file() and shot.stat().st_mtime >= SITE.joinpath(page).stat().st_mtime):
             shot.parent.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(shot), full_page=True)
+    figures = tab.evaluate(_FIGURE_STATE)
+    scrolling = tab.evaluate(_SCROLLING_STATE)   # last: it unfolds folded content
     tab.wait_for_timeout(100)
     context.close()
     assert_clean(page, log)
@@ -282,9 +358,44 @@ def test_page(page, server, browser):
             ("boxes without a title", reading["untitled"]),
             ("equation tags missing or outside the column", reading["badTags"]),
             ("too wide at 1366 px", reading["overflow"]),
+            ("blocks that scroll sideways at 1366 px", scrolling),
+            (f"figure text below {SMALLEST_TEXT_PX:g} px", too_small_figures(figures)),
         ) if found
     ]
     assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+STUDENT_CHAPTERS = [p for p in site_pages(STUDENT_SITE) if p.startswith("book/")]
+
+
+@pytest.fixture(scope="module")
+def student_server():
+    if not STUDENT_SITE.joinpath("index.html").is_file():
+        pytest.skip("the student edition was not built (make test builds it)")
+    yield from serve(STUDENT_SITE)
+
+
+@pytest.mark.parametrize("page", STUDENT_CHAPTERS or ["book/(student edition not built)"])
+def test_student_page_fits(page, student_server, browser):
+    """The student edition's chapter pages (exercises without solutions) as the full
+    edition's: no code block or printed output scrolls sideways, no figure text is
+    shrunk below the smallest size, nothing sticks out of the column."""
+    context, tab, log = open_page(browser, student_server, page)
+    tab.evaluate(_MATH_STATE)
+    reading = tab.evaluate(_READING_STATE)
+    figures = tab.evaluate(_FIGURE_STATE)
+    scrolling = tab.evaluate(_SCROLLING_STATE)
+    tab.wait_for_timeout(100)
+    context.close()
+    assert_clean(page, log)
+    problems = [
+        f"{what}: {found[:5]}" for what, found in (
+            ("too wide at 1366 px", reading["overflow"]),
+            ("blocks that scroll sideways at 1366 px", scrolling),
+            (f"figure text below {SMALLEST_TEXT_PX:g} px", too_small_figures(figures)),
+        ) if found
+    ]
+    assert not problems, f"student edition, {page}:\n" + "\n".join(problems)
 
 
 class _Anchors(html.parser.HTMLParser):
@@ -396,9 +507,7 @@ class _RecordingHandler(_QuietHandler):
 
 
 def _student_site():
-    student = pathlib.Path(os.environ.get(
-        "CANON_STUDENT_SITE", ROOT / "_build" / "student" / "_build" / "html")).resolve()
-    return student if student.joinpath("index.html").is_file() else None
+    return STUDENT_SITE if STUDENT_SITE.joinpath("index.html").is_file() else None
 
 
 @pytest.mark.parametrize("edition", ["full", "student"])
