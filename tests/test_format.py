@@ -7,6 +7,7 @@ output line is longer than 80.
 
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,10 @@ def long_lines(notebook):
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     found = []
     for i, cell in enumerate(cells):
+        if cell["cell_type"] == "markdown":
+            found += [(i, "fenced code", line)
+                      for line in fenced_lines("".join(cell["source"]))
+                      if len(line) > CODE_COLUMNS]
         if cell["cell_type"] != "code":
             continue
         for line in "".join(cell["source"]).splitlines():
@@ -41,6 +46,35 @@ def long_lines(notebook):
                     if len(line) > OUTPUT_COLUMNS:
                         found.append((i, "output", line))
     return found
+
+
+def fenced_lines(text):
+    """The lines inside fenced code blocks (```lang ... ```), not inside directives
+    (```{name} ... ```), which MyST renders as prose; directives may hold code blocks."""
+    lines, stack = [], []   # stack: (backticks, is_code) of the open fences
+    for line in text.splitlines():
+        opened = re.match(r"\s*(`{3,})(.*)$", line)
+        in_code = bool(stack) and stack[-1][1]
+        if opened and stack and opened.group(1) == stack[-1][0] \
+                and not opened.group(2).strip():
+            stack.pop()
+        elif opened and not in_code:
+            stack.append((opened.group(1),
+                          not opened.group(2).lstrip().startswith("{")))
+        elif in_code:
+            lines.append(line)
+    return lines
+
+
+PAGES = sorted(BOOK.glob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_code_blocks_of_pages_fit(page):
+    """Code blocks of the Markdown pages fit the column as code cells do."""
+    found = [line for line in fenced_lines(page.read_text(encoding="utf-8"))
+             if len(line) > CODE_COLUMNS]
+    assert not found, f"{page.name}: code lines over {CODE_COLUMNS} columns: {found[:5]}"
 
 
 def test_there_are_chapters():
@@ -71,3 +105,8 @@ def test_the_check_sees_a_long_line(tmp_path):
     notebook = tmp_path / "long.ipynb"
     notebook.write_text(json.dumps({"cells": [cell]}), encoding="utf-8")
     assert [kind for _, kind, _ in long_lines(notebook)] == ["code", "output"]
+    fenced = {"cell_type": "markdown", "metadata": {},
+              "source": "```{exercise} Title\ntext " + "w" * 90 + "\n```\n"
+                        "```python\nx = 1  # " + "y" * 80 + "\n```\n"}
+    notebook.write_text(json.dumps({"cells": [fenced]}), encoding="utf-8")
+    assert [kind for _, kind, _ in long_lines(notebook)] == ["fenced code"]
