@@ -78,7 +78,7 @@ from .initializations import initialize
 from .ledger import CLAIMS, certify
 from .losses import LOSSES, loss_derivative, loss_values, objective
 from .nets import MLP, per_sample_gradients
-from .ntk import compressed_ntk, ntk_gram
+from .ntk import arc_cosine_kernel, compressed_ntk, ntk_gram, relu_ntk_limit
 from .stationary import KINDS, Classification, classify, gradient_norm, hessian, objective_function, probe_neighbourhood
 from .train import Run, gradient_descent, ntk_step_size, objective_and_gradient
 from .symmetries import flip_units, permute_units, rescale_units
