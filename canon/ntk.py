@@ -113,7 +113,7 @@ def compressed_ntk(net, w, space):
 def arc_cosine_kernel(u, v=None, degree=1):
     """Return the arc-cosine kernel of Cho and Saul (2009) of degree 0 or 1.
 
-    For vectors ``u, v`` at angle ``t``,
+    For vectors ``u, v`` at angle ``t``::
 
         k_0(u, v) = 1 - t / pi,
         k_1(u, v) = |u| |v| (sin t + (pi - t) cos t) / pi,
@@ -182,12 +182,12 @@ def relu_ntk_limit(x, x_prime=None, *, width, scale=1.0, bias_scale=1.0, output_
     bias_scale, output_scale)``: ``W_j ~ N(0, scale**2 I / d)``, ``b_j ~ N(0,
     bias_scale**2)``, ``a_j ~ N(0, output_scale**2 / width)``, ``c = 0``. Its
     empirical NTK ``Theta = J(x) . J(x')`` splits over the two layers' parameters;
-    with ``z = W_j . x + b_j`` and ``u = (scale x / sqrt(d), bias_scale)``,
+    with ``z = W_j . x + b_j`` and ``u = (scale x / sqrt(d), bias_scale)``::
 
         output layer (a, c):  1 + sum_j relu(z_j) relu(z'_j),
         hidden layer (W, b):  sum_j a_j**2 [z_j > 0] [z'_j > 0] (x . x' + 1),
 
-    and their expectations over the initialization are, exactly at every width,
+    and their expectations over the initialization are, exactly at every width::
 
         output:  1 + width * k_1(u, u') / 2,
         hidden:  output_scale**2 * k_0(u, u') / 2 * (x . x' + 1),
